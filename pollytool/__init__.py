@@ -1,0 +1,105 @@
+"""pollytool: one asyncio-native interface to OpenAI, Anthropic, Gemini and Ollama.
+
+::
+
+    from pollytool import ChatMessage, CompletionRequest, MultiPass
+
+    async with MultiPass() as client:
+        req = CompletionRequest("openai/gpt-5.4", [ChatMessage.user("Hello")])
+        async for event in client.stream(req):
+            ...
+
+Importing pollytool loads no vendor SDK; each provider's SDK is imported when it is first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .errors import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        ConfigurationError,
+        ContentFilterError,
+        ContextLengthError,
+        InvalidRequestError,
+        MaxIterationsError,
+        ModelNotFoundError,
+        OverloadedError,
+        PollyError,
+        ProviderError,
+        RateLimitError,
+        SchemaValidationError,
+        ServerError,
+        ToolError,
+    )
+    from .events import (
+        CompleteEvent,
+        ContentEvent,
+        ErrorEvent,
+        EventType,
+        ReasoningEvent,
+        StreamEvent,
+        ToolCallDeltaEvent,
+        ToolCallEvent,
+        ToolCallStartEvent,
+        ToolResultEvent,
+        UsageEvent,
+    )
+    from .llm.request import CompletionRequest
+    from .llm.router import MultiPass, get_default_client
+    from .llm.schema import Schema
+    from .llm.stream import LLM, EventStream
+    from .llm.thinking import Thinking, ThinkingLevel
+    from .messages import (
+        ChatMessage,
+        ChatMessageToolCall,
+        FilePart,
+        FileURLPart,
+        ImagePart,
+        ImageURLPart,
+        MessageRole,
+        StopReason,
+        TextPart,
+        Usage,
+    )
+
+_EXPORTS = {
+    **dict.fromkeys(
+        ["ChatMessage", "ChatMessageToolCall", "FilePart", "FileURLPart", "ImagePart",
+         "ImageURLPart", "MessageRole", "StopReason", "TextPart", "Usage"],
+        "messages",
+    ),
+    **dict.fromkeys(
+        ["CompleteEvent", "ContentEvent", "ErrorEvent", "EventType", "ReasoningEvent",
+         "StreamEvent", "ToolCallDeltaEvent", "ToolCallEvent", "ToolCallStartEvent",
+         "ToolResultEvent", "UsageEvent"],
+        "events",
+    ),
+    **dict.fromkeys(
+        ["APIConnectionError", "APIStatusError", "APITimeoutError", "AuthenticationError",
+         "ConfigurationError", "ContentFilterError", "ContextLengthError",
+         "InvalidRequestError", "MaxIterationsError", "ModelNotFoundError", "OverloadedError",
+         "PollyError", "ProviderError", "RateLimitError", "SchemaValidationError",
+         "ServerError", "ToolError"],
+        "errors",
+    ),
+    "CompletionRequest": "llm.request",
+    "MultiPass": "llm.router",
+    "get_default_client": "llm.router",
+    "Schema": "llm.schema",
+    "LLM": "llm.stream",
+    "EventStream": "llm.stream",
+    "Thinking": "llm.thinking",
+    "ThinkingLevel": "llm.thinking",
+}  # fmt: skip
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,112 @@
+"""Provider adapters and the registry that maps a provider name to its client factory.
+
+Adapters are imported on first use: ``import pollytool.providers`` loads no vendor SDK.
+Register your own provider with :func:`register_provider`::
+
+    register_provider("mycloud", MyCloudClient, requires_key=True)
+    # "mycloud/some-model" now routes to MyCloudClient(api_key=..., base_url=...)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ProviderUnavailableError
+
+if TYPE_CHECKING:
+    from ..llm.stream import LLM
+
+__all__ = ["ProviderInfo", "get_provider", "provider_names", "register_provider"]
+
+ClientFactory = Callable[..., "LLM"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    """How the router builds a client for one provider.
+
+    Attributes:
+        name: the ``provider/`` prefix.
+        factory: a callable taking ``api_key=`` and ``base_url=`` keywords, or a
+            ``"module:attribute"`` string imported on first use.
+        requires_key: whether a request without an API key is an error.
+        keyless_with_base_url: a key is optional once a base URL is set (OpenAI-compatible
+            servers such as vLLM or llama.cpp).
+    """
+
+    name: str
+    factory: ClientFactory | str
+    requires_key: bool = True
+    keyless_with_base_url: bool = False
+
+    @property
+    def key_env_var(self) -> str:
+        """The environment variable holding this provider's key: ``POLLYTOOL_<NAME>KEY``."""
+        return f"POLLYTOOL_{self.name.upper()}KEY"
+
+    @property
+    def base_url_env_var(self) -> str:
+        """The environment variable holding a base URL: ``POLLYTOOL_<NAME>_BASEURL``."""
+        return f"POLLYTOOL_{self.name.upper()}_BASEURL"
+
+    def load_factory(self) -> ClientFactory:
+        """Import (once) and return the client factory."""
+        if not isinstance(self.factory, str):
+            return self.factory
+        module_name, _, attr = self.factory.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ProviderUnavailableError(
+                f"provider '{self.name}' is registered but its adapter cannot be loaded "
+                f"({module_name}: {exc})"
+            ) from exc
+        factory: Any = getattr(module, attr, None)
+        if not callable(factory):
+            raise ProviderUnavailableError(
+                f"provider '{self.name}' is registered but {module_name} has no {attr}"
+            )
+        return factory  # type: ignore[no-any-return]
+
+
+_REGISTRY: dict[str, ProviderInfo] = {
+    info.name: info
+    for info in (
+        ProviderInfo("openai", "pollytool.providers.openai:OpenAIClient",
+                     keyless_with_base_url=True),
+        ProviderInfo("anthropic", "pollytool.providers.anthropic:AnthropicClient"),
+        ProviderInfo("gemini", "pollytool.providers.gemini:GeminiClient"),
+        ProviderInfo("ollama", "pollytool.providers.ollama:OllamaClient", requires_key=False),
+        ProviderInfo("fake", "pollytool.providers.fake:FakeLLM", requires_key=False),
+    )
+}  # fmt: skip
+
+
+def register_provider(
+    name: str,
+    factory: ClientFactory | str,
+    *,
+    requires_key: bool = True,
+    keyless_with_base_url: bool = False,
+) -> ProviderInfo:
+    """Register (or replace) a provider under *name* (lower-case letters, digits, ``-``,
+    ``_``). The factory is called as ``factory(api_key=..., base_url=...)``."""
+    key = name.strip().lower()
+    if not key or "/" in key or not key.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"invalid provider name {name!r}")
+    info = ProviderInfo(key, factory, requires_key, keyless_with_base_url)
+    _REGISTRY[key] = info
+    return info
+
+
+def get_provider(name: str) -> ProviderInfo | None:
+    """The registered provider called *name* (case-insensitive), or ``None``."""
+    return _REGISTRY.get(name.lower())
+
+
+def provider_names() -> list[str]:
+    """Registered provider names, sorted."""
+    return sorted(_REGISTRY)

@@ -1,0 +1,1 @@
+"""Test doubles that sit above nothing we test: loopback HTTP servers and cassette loading."""

@@ -1,0 +1,77 @@
+"""The shared stream accumulator every adapter feeds."""
+
+from __future__ import annotations
+
+from pollytool.events import CompleteEvent, ToolCallEvent, ToolCallStartEvent
+from pollytool.messages import StopReason, Usage
+from pollytool.providers._accumulator import StreamAccumulator
+
+
+def test_interleaved_parallel_calls_keyed_by_provider_keys() -> None:
+    acc = StreamAccumulator("openai")
+    assert acc.start_tool_call("fc_1", "call_a", "f") == ToolCallStartEvent(0, "call_a", "f")
+    assert acc.start_tool_call("fc_2", "call_b", "g") == ToolCallStartEvent(1, "call_b", "g")
+    acc.tool_call_delta("fc_1", '{"x":')
+    acc.tool_call_delta("fc_2", '{"y":')
+    acc.tool_call_delta("fc_1", " 1}")
+    acc.tool_call_delta("fc_2", " 2}")
+    done = acc.finish_tool_call("fc_2")
+    assert isinstance(done, ToolCallEvent)
+    assert (done.index, done.tool_call.args) == (1, {"y": 2})
+    assert acc.finish_tool_call("fc_2") is None
+    events = acc.finish()
+    assert isinstance(events[0], ToolCallEvent)
+    assert events[0].tool_call.args == {"x": 1}
+    final = events[-1]
+    assert isinstance(final, CompleteEvent)
+    assert [c.name for c in final.message.tool_calls] == ["f", "g"]
+    assert final.message.stop_reason is StopReason.TOOL_USE
+
+
+def test_missing_ids_are_unique_and_repeated_start_fills_gaps() -> None:
+    acc = StreamAccumulator("x")
+    acc.start_tool_call(0, None, "")
+    acc.start_tool_call(0, "real", "name")
+    acc.start_tool_call(1, None, "other")
+    message = acc.message()
+    assert message.tool_calls[0].id == "real"
+    assert message.tool_calls[0].name == "name"
+    assert message.tool_calls[1].id.startswith("call_")
+    assert StreamAccumulator("x").whole_tool_call(None, "a", "{}")[0].id != message.tool_calls[1].id  # type: ignore[union-attr]
+
+
+def test_final_arguments_replace_deltas_and_empty_means_empty_object() -> None:
+    acc = StreamAccumulator("x")
+    acc.start_tool_call("k", "c", "f")
+    acc.tool_call_delta("k", '{"broken"')
+    event = acc.finish_tool_call("k", '{"fixed": true}')
+    assert event is not None and event.tool_call.args == {"fixed": True}
+    acc.start_tool_call("n", "c2", "g")
+    assert acc.finish().__getitem__(0).tool_call.arguments == "{}"  # type: ignore[union-attr]
+
+
+def test_stop_reason_defaults_and_end_turn_with_calls_becomes_tool_use() -> None:
+    acc = StreamAccumulator("x")
+    acc.text("hi")
+    assert acc.message().stop_reason is StopReason.END_TURN
+    acc.set_stop_reason(StopReason.END_TURN, "STOP")
+    acc.whole_tool_call("id", "f", '{"a": 1}')
+    message = acc.message()
+    assert message.stop_reason is StopReason.TOOL_USE
+    assert message.raw_stop_reason == "STOP"
+
+
+def test_usage_replaces_and_empty_deltas_are_ignored() -> None:
+    acc = StreamAccumulator("x")
+    assert acc.text("") is None
+    assert acc.reasoning(None) is None
+    assert acc.tool_call_delta("k", "") is None
+    acc.set_usage(Usage(1, 1))
+    acc.set_usage(Usage(5, 7))
+    assert acc.message().usage == Usage(5, 7)
+    assert acc.message().provider_metadata == {}
+    acc.metadata["blocks"] = [1]
+    acc.message_metadata["response_id"] = "r1"
+    message = acc.message()
+    assert message.provider_metadata == {"x": {"blocks": [1]}}
+    assert message.metadata == {"response_id": "r1"}

@@ -1,6 +1,109 @@
-"""``python -m benchmarks``: the benchmark suite is being built (see the benchmarks issue)."""
+"""``python -m benchmarks`` (``nox -s bench``): every benchmark, one table, one JSON file.
 
-import sys
+Every figure is measured in the same run as its baseline (the raw vendor SDK, ``python -c
+pass``, or the same operation at a smaller size), with the loopback servers in separate
+processes. Options: ``--quick`` (fewer runs, for a smoke check), ``--json PATH``
+(default ``benchmarks/results/latest.json``). The exit status is 1 when a figure misses its
+target (the regression check).
+"""
 
-print("benchmarks: no benchmarks are implemented yet", file=sys.stderr)
-raise SystemExit(1)
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from benchmarks.concurrency import measure_concurrency
+from benchmarks.encoding import measure_encoding
+from benchmarks.overhead import measure_overhead
+from benchmarks.report import Check, render
+from benchmarks.server import serve_in_subprocess
+from benchmarks.startup import measure_startup
+
+STREAM_CHUNKS = 2000
+CONCURRENT_STREAMS = 500
+CONCURRENT_CHUNKS = 100
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--json", default="benchmarks/results/latest.json")
+    args = parser.parse_args()
+    runs = 3 if args.quick else 9
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
+
+    results: dict[str, Any] = {"machine": _machine(), "quick": args.quick}
+    with serve_in_subprocess(STREAM_CHUNKS) as url:
+        results["overhead"] = anyio.run(measure_overhead, url, STREAM_CHUNKS, runs)
+        results["startup"] = measure_startup(url, runs)
+    with serve_in_subprocess("json") as url:
+        results["encoding"] = anyio.run(measure_encoding, url, 20 if args.quick else 60)
+    with serve_in_subprocess(CONCURRENT_CHUNKS) as url:
+        results["concurrency"] = measure_concurrency(
+            url, CONCURRENT_STREAMS, 1 if args.quick else 3
+        )
+
+    from benchmarks.sessions import run as run_sessions
+    from benchmarks.toolloop import measure_toolloop
+
+    results["toolloop"] = anyio.run(measure_toolloop, runs)
+    results["sessions"] = run_sessions()
+
+    checks = _checks(results)
+    results["checks"] = [c.as_dict() for c in checks]
+    print(render(results, checks))
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten: {path}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _checks(results: dict[str, Any]) -> list[Check]:
+    checks = [
+        Check(f"stream overhead {row['provider']}", row["ratio"], "≤ 1.10x", row["ratio"] <= 1.10)
+        for row in results["overhead"]
+        if row["contender"] == "pollytool"
+    ]
+    polly_import = next(r for r in results["startup"] if r["contender"] == "pollytool")
+    checks.append(Check("import pollytool adds (ms)", polly_import["added_ms"], "< 100 ms",
+                        polly_import["added_ms"] < 100))  # fmt: skip
+    checks.append(Check("vendor modules after import pollytool", polly_import["vendor_modules"],
+                        "none", polly_import["vendor_modules"] == "-"))  # fmt: skip
+    for provider in sorted({r["provider"] for r in results["encoding"]}):
+        rows = {r["messages"]: r for r in results["encoding"] if r["provider"] == provider}
+        added = rows[500]["added_ms"]
+        checks.append(Check(f"encoding {provider} at 500 messages (ms)", added, "< 1 ms",
+                            added < 1.0))  # fmt: skip
+    for row in results["concurrency"]:
+        checks.append(Check(f"{row['contender']}: {row['streams']} concurrent streams completed",
+                            row["completed"], f"= {row['streams']}",
+                            row["completed"] == row["streams"]))  # fmt: skip
+    for row in results["toolloop"]:
+        if "target_us" in row:
+            checks.append(Check(row["what"], row["per_call_us"], f"< {row['target_us']} µs",
+                                row["per_call_us"] < row["target_us"]))  # fmt: skip
+    for row in results["sessions"]:
+        if "ratio" in row and "target" in row:
+            checks.append(Check(row["what"], row["ratio"], f"≤ {row['target']}x",
+                                row["ratio"] <= row["target"]))  # fmt: skip
+    return checks
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

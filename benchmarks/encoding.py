@@ -1,0 +1,92 @@
+"""Per-turn request-building cost at 1, 100 and 500 history messages.
+
+The same non-streamed request with a history of N alternating user/assistant messages is sent
+through pollytool and through the raw SDK with pre-built parameters; both get the same tiny JSON
+reply from the loopback server. The difference in client CPU time per call is what pollytool
+adds to build the request (conversion of its messages to the provider's format). It should grow
+linearly with N and stay under 1 ms at 500 messages.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from benchmarks.streams import MODEL
+
+__all__ = ["SIZES", "measure_encoding"]
+
+SIZES = (1, 100, 500)
+
+
+def _history(n: int) -> list[dict[str, str]]:
+    return [
+        {"role": "user" if i % 2 == 0 else "assistant",
+         "content": f"message number {i} with a few words of text in it"}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+async def _cpu(call: Callable[[], Awaitable[Any]], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()
+        await call()
+        samples.append(time.process_time() - start)
+    return statistics.median(samples)
+
+
+def _providers(url: str) -> dict[str, tuple[Any, Any, Callable[[Any, int], Any]]]:
+    """provider -> (raw client, pollytool client, raw call factory)."""
+    import anthropic
+    import openai
+
+    from pollytool.llm import AnthropicClient, OpenAIClient
+
+    raw_openai = openai.AsyncOpenAI(api_key="sk-bench", base_url=url + "/v1", max_retries=0)
+    raw_anthropic = anthropic.AsyncAnthropic(api_key="sk-bench", base_url=url, max_retries=0)
+
+    def openai_call(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
+        params = {"model": MODEL, "messages": _history(n)}
+        return lambda: client.chat.completions.create(**params)
+
+    def anthropic_call(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
+        params = {"model": MODEL, "max_tokens": 1024, "messages": _history(n)}
+        return lambda: client.messages.create(**params)
+
+    return {
+        "openai-chat": (raw_openai, OpenAIClient(api_key="sk-bench", base_url=url + "/v1",
+                                                 max_retries=0), openai_call),
+        "anthropic": (raw_anthropic, AnthropicClient(api_key="sk-bench", base_url=url,
+                                                     max_retries=0), anthropic_call),
+    }  # fmt: skip
+
+
+async def measure_encoding(url: str, repeat: int) -> list[dict[str, Any]]:
+    """Rows ``{provider, messages, raw_ms, pollytool_ms, added_ms}``."""
+    from pollytool import ChatMessage, CompletionRequest
+
+    rows = []
+    for provider, (raw, polly, raw_call) in _providers(url).items():
+        for n in SIZES:
+            history = [ChatMessage(m["role"], m["content"]) for m in _history(n)]
+            req = CompletionRequest(MODEL, history, stream=False, max_tokens=1024,
+                                    provider_options={"api": "chat"} if "openai" in provider
+                                    else {})  # fmt: skip
+
+            async def polly_call(req: CompletionRequest = req, client: Any = polly) -> None:
+                await client.stream(req).collect()
+
+            call = raw_call(raw, n)
+            await call()
+            await polly_call()
+            raw_s = await _cpu(call, repeat)
+            polly_s = await _cpu(polly_call, repeat)
+            rows.append({"provider": provider, "messages": n, "raw_ms": raw_s * 1000,
+                         "pollytool_ms": polly_s * 1000,
+                         "added_ms": (polly_s - raw_s) * 1000})  # fmt: skip
+        await raw.close()
+        await polly.aclose()
+    return rows

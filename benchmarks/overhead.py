@@ -1,0 +1,255 @@
+"""Per-event streaming overhead: pollytool vs the raw vendor SDK (and LiteLLM) in one run.
+
+For each provider the same synthetic stream (``CHUNKS`` text deltas, served from a separate
+process) is consumed by the raw vendor SDK's own async stream, by pollytool's ``stream()``, and
+by LiteLLM where it is installed. Each consumer keeps the text deltas, as an application would.
+The figure is client-process CPU time (``time.process_time``), median over interleaved runs;
+the ratio pollytool / raw SDK is the overhead.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.streams import MODEL, expected_text
+
+__all__ = ["measure_overhead"]
+
+Consume = Callable[[], Awaitable[str]]
+
+
+@dataclass
+class _Contender:
+    name: str
+    consume: Consume
+    close: Callable[[], Awaitable[None]]
+
+
+async def _noop() -> None:
+    return None
+
+
+def _user_messages() -> list[dict[str, str]]:
+    return [{"role": "user", "content": "Say many words."}]
+
+
+# --------------------------------------------------------------------------- raw SDKs
+
+
+def _raw_openai_chat(base_url: str) -> _Contender:
+    import openai
+
+    client = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url + "/v1", max_retries=0)
+
+    async def consume() -> str:
+        parts: list[str] = []
+        stream = await client.chat.completions.create(
+            model=MODEL, messages=_user_messages(), stream=True,  # type: ignore[arg-type]
+            stream_options={"include_usage": True},
+        )  # fmt: skip
+        async for chunk in stream:
+            if chunk.choices and (delta := chunk.choices[0].delta.content):
+                parts.append(delta)
+        return "".join(parts)
+
+    return _Contender("raw SDK", consume, client.close)
+
+
+def _raw_openai_responses(base_url: str) -> _Contender:
+    import openai
+
+    client = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url + "/v1", max_retries=0)
+
+    async def consume() -> str:
+        parts: list[str] = []
+        stream = await client.responses.create(model=MODEL, input="Say many words.", stream=True)
+        async for event in stream:
+            if event.type == "response.output_text.delta":
+                parts.append(event.delta)
+        return "".join(parts)
+
+    return _Contender("raw SDK", consume, client.close)
+
+
+def _raw_anthropic(base_url: str) -> _Contender:
+    import anthropic
+
+    client = anthropic.AsyncAnthropic(api_key="sk-ant-bench", base_url=base_url, max_retries=0)
+
+    async def consume() -> str:
+        parts: list[str] = []
+        stream = await client.messages.create(
+            model=MODEL, max_tokens=4096, messages=_user_messages(), stream=True,  # type: ignore[arg-type]
+        )  # fmt: skip
+        async for event in stream:
+            if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                parts.append(event.delta.text)
+        return "".join(parts)
+
+    return _Contender("raw SDK", consume, client.close)
+
+
+def _raw_gemini(base_url: str) -> _Contender:
+    import httpx2
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(
+        api_key="AIza-bench",
+        http_options=types.HttpOptions(
+            base_url=base_url, api_version="v1beta",
+            async_client_args={"transport": httpx2.AsyncHTTPTransport()},
+        ),
+    )  # fmt: skip
+
+    async def consume() -> str:
+        parts: list[str] = []
+        stream = await client.aio.models.generate_content_stream(
+            model=MODEL, contents="Say many words."
+        )
+        async for chunk in stream:
+            for part in (chunk.candidates or [])[0].content.parts or []:  # type: ignore[union-attr]
+                if part.text:
+                    parts.append(part.text)
+        return "".join(parts)
+
+    return _Contender("raw SDK", consume, client.aio.aclose)
+
+
+def _raw_ollama(base_url: str) -> _Contender:
+    import ollama
+
+    client = ollama.AsyncClient(host=base_url)
+
+    async def consume() -> str:
+        parts: list[str] = []
+        async for part in await client.chat(model=MODEL, messages=_user_messages(), stream=True):
+            if part.message.content:
+                parts.append(part.message.content)
+        return "".join(parts)
+
+    return _Contender("raw SDK", consume, client._client.aclose)
+
+
+# --------------------------------------------------------------------------- pollytool
+
+
+def _polly(make_client: Callable[[str], Any], **request: Any) -> Callable[[str], _Contender]:
+    def build(base_url: str) -> _Contender:
+        from pollytool import ChatMessage, CompletionRequest, ContentEvent
+
+        client = make_client(base_url)
+        req = CompletionRequest(MODEL, [ChatMessage.user("Say many words.")], **request)
+
+        async def consume() -> str:
+            parts: list[str] = []
+            async for event in client.stream(req):
+                if isinstance(event, ContentEvent):
+                    parts.append(event.content)
+            return "".join(parts)
+
+        return _Contender("pollytool", consume, client.aclose)
+
+    return build
+
+
+def _polly_openai(base_url: str) -> Any:
+    from pollytool.llm import OpenAIClient
+
+    return OpenAIClient(api_key="sk-bench", base_url=base_url + "/v1", max_retries=0)
+
+
+def _polly_anthropic(base_url: str) -> Any:
+    from pollytool.llm import AnthropicClient
+
+    return AnthropicClient(api_key="sk-ant-bench", base_url=base_url, max_retries=0)
+
+
+def _polly_gemini(base_url: str) -> Any:
+    from pollytool.llm import GeminiClient
+
+    return GeminiClient(api_key="AIza-bench", base_url=base_url, api_version="v1beta",
+                        max_retries=0)  # fmt: skip
+
+
+def _polly_ollama(base_url: str) -> Any:
+    from pollytool.llm import OllamaClient
+
+    return OllamaClient(base_url=base_url)
+
+
+# --------------------------------------------------------------------------- LiteLLM
+
+
+def _litellm(model: str, path_base: str) -> Callable[[str], _Contender] | None:
+    try:
+        import litellm  # noqa: F401
+    except ImportError:
+        return None
+
+    def build(base_url: str) -> _Contender:
+        import litellm
+
+        async def consume() -> str:
+            parts: list[str] = []
+            stream = await litellm.acompletion(
+                model=model, messages=_user_messages(), stream=True,
+                api_base=base_url + path_base, api_key="sk-bench", max_tokens=4096,
+            )  # fmt: skip
+            async for chunk in stream:
+                if chunk.choices and (delta := chunk.choices[0].delta.content):
+                    parts.append(delta)
+            return "".join(parts)
+
+        return _Contender("LiteLLM", consume, _noop)
+
+    return build
+
+
+# --------------------------------------------------------------------------- the run
+
+CONTENDERS: dict[str, list[Callable[[str], _Contender] | None]] = {
+    "openai-chat": [_raw_openai_chat, _polly(_polly_openai, provider_options={"api": "chat"}),
+                    _litellm(f"openai/{MODEL}", "/v1")],
+    "openai-responses": [_raw_openai_responses,
+                         _polly(_polly_openai, provider_options={"api": "responses"})],
+    "anthropic": [_raw_anthropic, _polly(_polly_anthropic, max_tokens=4096),
+                  _litellm(f"anthropic/{MODEL}", "")],
+    "gemini": [_raw_gemini, _polly(_polly_gemini)],
+    "ollama": [_raw_ollama, _polly(_polly_ollama), _litellm(f"ollama_chat/{MODEL}", "")],
+}  # fmt: skip
+
+
+async def _cpu_seconds(consume: Consume, expected: str) -> float:
+    start = time.process_time()
+    text = await consume()
+    elapsed = time.process_time() - start
+    if text != expected:
+        raise AssertionError(f"consumer produced {len(text)} chars, expected {len(expected)}")
+    return elapsed
+
+
+async def measure_overhead(base_url: str, chunks: int, runs: int) -> list[dict[str, Any]]:
+    """Rows ``{provider, contender, cpu_ms, ratio}``; ratio is relative to the raw SDK."""
+    expected = expected_text(chunks)
+    rows: list[dict[str, Any]] = []
+    for provider, builders in CONTENDERS.items():
+        contenders = [build(base_url) for build in builders if build is not None]
+        samples: dict[str, list[float]] = {c.name: [] for c in contenders}
+        for contender in contenders:  # warm-up: connections, imports, caches
+            await _cpu_seconds(contender.consume, expected)
+        for _ in range(runs):
+            for contender in contenders:
+                samples[contender.name].append(await _cpu_seconds(contender.consume, expected))
+        for contender in contenders:
+            await contender.close()
+        raw = statistics.median(samples["raw SDK"])
+        for name, values in samples.items():
+            median = statistics.median(values)
+            rows.append({"provider": provider, "contender": name, "cpu_ms": median * 1000,
+                         "per_event_us": median / chunks * 1e6, "ratio": median / raw})  # fmt: skip
+    return rows

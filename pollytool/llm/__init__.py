@@ -12,6 +12,7 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ..providers.fake import FakeLLM
+    from ..providers.ollama import OllamaClient
     from .request import CompletionRequest, SkillPrompt
     from .router import MultiPass, get_default_client
     from .schema import Schema

@@ -38,3 +38,11 @@ def test_facades_expose_their_names() -> None:
         assert name in dir(pollytool.llm)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = pollytool.Nope  # type: ignore[attr-defined]
+
+
+def test_static_all_matches_the_lazy_exports() -> None:
+    import pollytool
+    import pollytool.llm
+
+    assert set(pollytool.__all__) - {"__version__"} == set(pollytool._EXPORTS)
+    assert set(pollytool.llm.__all__) == set(pollytool.llm._EXPORTS)

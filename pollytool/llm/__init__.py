@@ -1,4 +1,4 @@
-"""The ``llm`` package of the seed API: requests, clients, the router and helpers.
+"""The ``llm`` package of the seed API: requests, clients, the router, the tool loop, helpers.
 
 Every name is imported on first use, so ``import pollytool.llm`` stays cheap; a provider's
 SDK loads when its client class is first touched.
@@ -13,13 +13,65 @@ from .._lazy import lazy_exports
 if TYPE_CHECKING:
     from ..providers.fake import FakeLLM
     from ..providers.ollama import OllamaClient
+    from ..tools.function import tool
+    from ..tools.registry import ToolRegistry
+    from .agent import Agent, AgentResult, AgentStream
+    from .builder import CompletionBuilder
+    from .helpers import (
+        TextStream,
+        chat_with_history,
+        quick_complete,
+        shared_client,
+        stream_complete,
+        stream_text,
+    )
     from .request import CompletionRequest, SkillPrompt
     from .router import MultiPass, get_default_client
     from .schema import Schema
     from .stream import LLM, BaseLLM, EventStream
     from .thinking import Thinking, ThinkingLevel
 
+__all__ = [
+    "LLM",
+    "Agent",
+    "AgentResult",
+    "AgentStream",
+    "AnthropicClient",
+    "BaseLLM",
+    "CompletionBuilder",
+    "CompletionRequest",
+    "EventStream",
+    "FakeLLM",
+    "GeminiClient",
+    "MultiPass",
+    "OllamaClient",
+    "OpenAIClient",
+    "Schema",
+    "SkillPrompt",
+    "TextStream",
+    "Thinking",
+    "ThinkingLevel",
+    "ToolRegistry",
+    "chat_with_history",
+    "get_default_client",
+    "quick_complete",
+    "shared_client",
+    "stream_complete",
+    "stream_text",
+    "tool",
+]
+
 _EXPORTS = {
+    "Agent": "agent",
+    "AgentResult": "agent",
+    "AgentStream": "agent",
+    "CompletionBuilder": "builder",
+    "TextStream": "helpers",
+    "chat_with_history": "helpers",
+    "quick_complete": "helpers",
+    "shared_client": "helpers",
+    "stream_complete": "helpers",
+    "stream_text": "helpers",
     "CompletionRequest": "request",
     "SkillPrompt": "request",
     "MultiPass": "router",
@@ -30,13 +82,13 @@ _EXPORTS = {
     "EventStream": "stream",
     "Thinking": "thinking",
     "ThinkingLevel": "thinking",
+    "tool": "pollytool.tools.function",
+    "ToolRegistry": "pollytool.tools.registry",
     "FakeLLM": "pollytool.providers.fake",
     "OpenAIClient": "pollytool.providers.openai",
     "AnthropicClient": "pollytool.providers.anthropic",
     "GeminiClient": "pollytool.providers.gemini",
     "OllamaClient": "pollytool.providers.ollama",
 }
-
-__all__ = sorted(_EXPORTS)
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from ..errors import ConfigurationError
 from ..messages import ChatMessage, MessageRole
 from .schema import Schema
 from .thinking import Thinking
@@ -76,9 +77,11 @@ class CompletionRequest:
         if schema is not None and not isinstance(schema, Schema):
             self.response_schema = Schema.from_type(schema)
         if self.timeout is not None and self.timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout}")
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, got {self.timeout}"
+            )
         if self.max_tokens is not None and self.max_tokens <= 0:
-            raise ValueError(f"max_tokens must be positive, got {self.max_tokens}")
+            raise ConfigurationError(f"max_tokens must be positive, got {self.max_tokens}")
 
     def resolved_messages(self) -> list[ChatMessage]:
         """The messages to send: with ``skills`` set, the first system message is extended

@@ -1,7 +1,29 @@
-"""Tools the model can call: the protocol, Python function tools, shell tools, MCP tools."""
+"""Tools the model can call: the protocol, Python function tools, the registry, shell and MCP
+tools."""
 
 from __future__ import annotations
 
-from .base import Tool, ToolOutput, ToolSpec, tool_spec
+from .base import BaseTool, Tool, ToolOutput, ToolSpec, tool_spec
+from .function import FunctionTool, tool
+from .registry import (
+    NamespacedTool,
+    ToolRegistry,
+    namespaced_name,
+    sanitize_tool_name,
+    split_namespaced_name,
+)
 
-__all__ = ["Tool", "ToolOutput", "ToolSpec", "tool_spec"]
+__all__ = [
+    "BaseTool",
+    "FunctionTool",
+    "NamespacedTool",
+    "Tool",
+    "ToolOutput",
+    "ToolRegistry",
+    "ToolSpec",
+    "namespaced_name",
+    "sanitize_tool_name",
+    "split_namespaced_name",
+    "tool",
+    "tool_spec",
+]

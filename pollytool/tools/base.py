@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Tool", "ToolOutput", "ToolSpec", "tool_spec"]
+__all__ = ["BaseTool", "Tool", "ToolOutput", "ToolSpec", "tool_spec"]
 
 #: Keys of a tool schema that describe the tool rather than its parameters, or that only
 #: pollytool reads; they are never sent as part of the parameters schema.
@@ -45,6 +46,30 @@ class Tool(Protocol):
     def schema(self) -> dict[str, Any]: ...
 
     async def execute(self, args: dict[str, Any]) -> str | ToolOutput: ...
+
+
+class BaseTool(ABC):
+    """A convenient base class for tools: implement ``name``, ``schema`` and ``execute``;
+    the seed-compatible :meth:`get_schema` comes with it. Subclassing is optional: any object
+    with the three members of :class:`Tool` is a tool."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The name the model calls the tool by."""
+
+    @property
+    @abstractmethod
+    def schema(self) -> dict[str, Any]:
+        """JSON schema of the arguments object, with ``title`` and ``description``."""
+
+    @abstractmethod
+    async def execute(self, args: dict[str, Any]) -> str | ToolOutput:
+        """Run the tool with the parsed arguments."""
+
+    def get_schema(self) -> dict[str, Any]:
+        """Alias of :attr:`schema` with the seed's name."""
+        return self.schema
 
 
 @dataclass(frozen=True, slots=True)

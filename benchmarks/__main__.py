@@ -99,8 +99,8 @@ def _checks(results: dict[str, Any]) -> list[Check]:
             checks.append(Check(row["what"], row["per_call_us"], f"< {row['target_us']} µs",
                                 row["per_call_us"] < row["target_us"]))  # fmt: skip
     for row in results["sessions"]:
-        if "ratio" in row and "target" in row:
-            checks.append(Check(row["what"], row["ratio"], f"≤ {row['target']}x",
+        if row.get("ratio") is not None and row.get("target") is not None:
+            checks.append(Check(row["name"], row["ratio"], f"≤ {row['target']}x",
                                 row["ratio"] <= row["target"]))  # fmt: skip
     return checks
 

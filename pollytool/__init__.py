@@ -69,6 +69,9 @@ if TYPE_CHECKING:
         TextPart,
         Usage,
     )
+    from .sessions.base import SessionMetadata
+    from .sessions.file import FileSessionStore
+    from .sessions.memory import MemorySessionStore
 
 _EXPORTS = {
     **dict.fromkeys(
@@ -87,7 +90,8 @@ _EXPORTS = {
          "ConfigurationError", "ContentFilterError", "ContextLengthError",
          "InvalidRequestError", "MaxIterationsError", "ModelNotFoundError", "OverloadedError",
          "PollyError", "ProviderError", "RateLimitError", "SchemaValidationError",
-         "ServerError", "ToolError"],
+         "ServerError",
+    "SessionMetadata", "ToolError"],
         "errors",
     ),
     "CompletionRequest": "llm.request",
@@ -97,6 +101,9 @@ _EXPORTS = {
     "LLM": "llm.stream",
     "EventStream": "llm.stream",
     "Thinking": "llm.thinking",
+    "FileSessionStore": "sessions.file",
+    "MemorySessionStore": "sessions.memory",
+    "SessionMetadata": "sessions.base",
     "ThinkingLevel": "llm.thinking",
 }  # fmt: skip
 
@@ -115,6 +122,7 @@ __all__ = [
     "ContentFilterError",
     "ContextLengthError",
     "ErrorEvent",
+    "FileSessionStore",
     "EventStream",
     "EventType",
     "FilePart",
@@ -124,6 +132,7 @@ __all__ = [
     "InvalidRequestError",
     "LLM",
     "MaxIterationsError",
+    "MemorySessionStore",
     "MessageRole",
     "ModelNotFoundError",
     "MultiPass",

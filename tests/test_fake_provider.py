@@ -163,3 +163,10 @@ async def test_match_statement_style() -> None:
             case CompleteEvent(message=message):
                 seen.append(message.content)
     assert seen == ["x", "x"]
+
+
+async def test_a_per_request_key_never_reaches_the_error() -> None:
+    fake = FakeLLM([fail(ResponseError("upstream said: bad key pw-0123456789 rejected"))])
+    events = await _events(fake, api_key="pw-0123456789")
+    assert "pw-0123456789" not in str(events[-1].error)  # type: ignore[union-attr]
+    assert "[REDACTED]" in str(events[-1].error)  # type: ignore[union-attr]

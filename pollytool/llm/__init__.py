@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ..providers.anthropic import AnthropicClient
     from ..providers.fake import FakeLLM
     from ..providers.ollama import OllamaClient
     from ..tools.function import tool

@@ -97,6 +97,13 @@ class ProviderClient(BaseLLM):
             for event in acc.finish():
                 yield event
         except PollyError as exc:
-            yield ErrorEvent(exc)
+            yield ErrorEvent(_redacted(exc, req.api_key))
         except Exception as exc:
-            yield ErrorEvent(self._map_error(exc))
+            yield ErrorEvent(_redacted(self._map_error(exc), req.api_key))
+
+
+def _redacted(error: PollyError, request_key: str | None) -> PollyError:
+    """*error* with a per-request API key removed from its message too."""
+    if request_key:
+        error.message = redact(error.message, (request_key,))
+    return error

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..providers.anthropic import AnthropicClient
     from ..providers.fake import FakeLLM
     from ..providers.ollama import OllamaClient
+    from ..providers.openai import OpenAIClient
     from ..tools.function import tool
     from ..tools.registry import ToolRegistry
     from .agent import Agent, AgentResult, AgentStream

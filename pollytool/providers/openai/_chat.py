@@ -1,0 +1,296 @@
+"""Chat Completions: request encoding and response decoding (streamed and whole).
+
+Used for every OpenAI-compatible server (vLLM, llama.cpp, LM Studio, OpenRouter, Ollama's
+``/v1``) and for api.openai.com when ``provider_options={"api": "chat"}``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...errors import ConfigurationError, StreamInterruptedError
+from ...messages import (
+    ChatMessage,
+    FilePart,
+    FileURLPart,
+    ImagePart,
+    ImageURLPart,
+    MessageRole,
+    StopReason,
+    TextPart,
+    Usage,
+)
+from ._errors import PROVIDER
+from ._shared import (
+    call_options,
+    data_url,
+    function_tools,
+    output_schema,
+    reasoning_effort,
+    require_call_id,
+    text_only,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
+    from openai import AsyncOpenAI
+    from openai.types import CompletionUsage
+    from openai.types.chat import ChatCompletion
+
+    from ...events import StreamEvent
+    from ...llm.request import CompletionRequest
+    from ...messages import ContentPart
+    from .._accumulator import StreamAccumulator
+
+__all__ = ["chat_events", "encode_chat"]
+
+_STOP_REASONS = {
+    "stop": StopReason.END_TURN,
+    "length": StopReason.MAX_TOKENS,
+    "tool_calls": StopReason.TOOL_USE,
+    "function_call": StopReason.TOOL_USE,
+    "content_filter": StopReason.CONTENT_FILTER,
+}
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode_chat(req: CompletionRequest, *, openai_host: bool) -> dict[str, Any]:
+    """The Chat Completions body for *req* (without ``stream``). *openai_host* selects
+    ``max_completion_tokens`` (api.openai.com) over the ``max_tokens`` compatible servers
+    read."""
+    body: dict[str, Any] = {"model": req.model, "messages": _messages(req.messages)}
+    if req.temperature is not None:
+        body["temperature"] = req.temperature
+    if req.max_tokens is not None:
+        body["max_completion_tokens" if openai_host else "max_tokens"] = req.max_tokens
+    tools = function_tools(req)
+    if tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": t.parameters,
+                    **({"strict": True} if t.strict else {}),
+                },
+            }
+            for t in tools
+        ]
+    if req.tool_choice is not None:
+        choice = req.tool_choice
+        body["tool_choice"] = (
+            choice
+            if choice in ("auto", "none", "required")
+            else {"type": "function", "function": {"name": choice}}
+        )
+    effort = reasoning_effort(req.thinking)
+    if effort is not None:
+        body["reasoning_effort"] = effort
+    schema = req.response_schema
+    if schema is not None:
+        converted, strict = output_schema(schema)
+        json_schema: dict[str, Any] = {"name": schema.name, "schema": converted, "strict": strict}
+        if schema.description:
+            json_schema["description"] = schema.description
+        body["response_format"] = {"type": "json_schema", "json_schema": json_schema}
+    return body
+
+
+def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+    """Chat messages in order. Images and files in tool results cannot go in a ``tool``
+    message; they follow the run of tool messages as one user message."""
+    out: list[dict[str, Any]] = []
+    attachments: list[dict[str, Any]] = []
+    for msg in messages:
+        if msg.role == MessageRole.TOOL:
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": require_call_id(msg.tool_call_id),
+                    "content": msg.text,
+                }
+            )
+            attachments.extend(_part(p) for p in msg.parts if not isinstance(p, TextPart))
+            continue
+        if attachments:
+            out.append({"role": "user", "content": attachments})
+            attachments = []
+        out.append(_message(msg))
+    if attachments:
+        out.append({"role": "user", "content": attachments})
+    return out
+
+
+def _message(msg: ChatMessage) -> dict[str, Any]:
+    if msg.role == MessageRole.ASSISTANT:
+        out: dict[str, Any] = {"role": "assistant", "content": text_only(msg) or None}
+        if msg.tool_calls:
+            out["tool_calls"] = [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.arguments},
+                }
+                for c in msg.tool_calls
+            ]
+        elif out["content"] is None:
+            out["content"] = ""
+        return out
+    if msg.role == MessageRole.SYSTEM:
+        return {"role": "system", "content": text_only(msg)}
+    if not msg.parts:
+        return {"role": "user", "content": msg.content}
+    content = [{"type": "text", "text": msg.content}] if msg.content else []
+    content.extend(_part(p) for p in msg.parts)
+    return {"role": "user", "content": content}
+
+
+def _part(part: ContentPart) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"type": "text", "text": part.text}
+    if isinstance(part, ImageURLPart | ImagePart):
+        url = part.url if isinstance(part, ImageURLPart) else data_url(part.data, part.mime_type)
+        image: dict[str, Any] = {"url": url}
+        if part.detail:
+            image["detail"] = part.detail
+        return {"type": "image_url", "image_url": image}
+    if isinstance(part, FilePart):
+        return {
+            "type": "file",
+            "file": {"filename": part.filename, "file_data": data_url(part.data, part.mime_type)},
+        }
+    if isinstance(part, FileURLPart) and part.url.startswith("file-"):
+        return {"type": "file", "file": {"file_id": part.url}}
+    raise ConfigurationError(
+        f"Chat Completions cannot fetch a file by URL ({part.url!r}); send the bytes as a "
+        "FilePart, upload it and pass the file id, or use the Responses API"
+    )
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _usage(usage: CompletionUsage) -> Usage:
+    prompt, completion = usage.prompt_tokens_details, usage.completion_tokens_details
+    return Usage(
+        input_tokens=usage.prompt_tokens or 0,
+        output_tokens=usage.completion_tokens or 0,
+        reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
+        cache_read_tokens=(prompt.cached_tokens or 0) if prompt else 0,
+        cache_write_tokens=(prompt.cache_write_tokens or 0) if prompt else 0,
+    )
+
+
+def _reasoning_text(obj: object) -> str | None:
+    """Visible reasoning that OpenAI-compatible servers add to a delta or message
+    (``reasoning_content`` from vLLM/DeepSeek/llama.cpp, ``reasoning`` from Ollama and
+    OpenRouter); OpenAI itself sends none."""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(obj, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _set_stop(acc: StreamAccumulator, finish_reason: str, *, refused: bool) -> None:
+    if refused:
+        acc.set_stop_reason(StopReason.CONTENT_FILTER, "refusal")
+    else:
+        acc.set_stop_reason(_STOP_REASONS.get(finish_reason, StopReason.END_TURN), finish_reason)
+
+
+async def chat_events(
+    vendor: AsyncOpenAI, req: CompletionRequest, acc: StreamAccumulator, *, openai_host: bool
+) -> AsyncGenerator[StreamEvent, None]:
+    """Send *req* to Chat Completions and yield its events (see the package docstring)."""
+    body = encode_chat(req, openai_host=openai_host)
+    options = call_options(req)
+    if not req.stream:
+        completion = await vendor.chat.completions.create(stream=False, **body, **options)
+        for event in _decode_completion(completion, acc):
+            yield event
+        return
+    stream = await vendor.chat.completions.create(
+        stream=True, stream_options={"include_usage": True}, **body, **options
+    )
+    async with stream:
+        calls: dict[int, tuple[tuple[int, int], str | None]] = {}  # index -> (key, call id)
+        refused = False
+        finish_reason: str | None = None
+        chunk = None
+        async for chunk in stream:
+            if chunk.usage is not None:
+                yield acc.set_usage(_usage(chunk.usage))
+            for choice in chunk.choices:
+                if choice.index:  # only the first choice (n=1) is read
+                    continue
+                delta = choice.delta
+                if (thought := _reasoning_text(delta)) is not None and (
+                    r_event := acc.reasoning(thought)
+                ) is not None:
+                    yield r_event
+                if delta.content and (c_event := acc.text(delta.content)) is not None:
+                    yield c_event
+                if delta.refusal:
+                    refused = True
+                    if (f_event := acc.text(delta.refusal)) is not None:
+                        yield f_event
+                for position, call in enumerate(delta.tool_calls or ()):
+                    index = call.index if call.index is not None else position
+                    key, known_id = calls.get(index, ((index, 0), None))
+                    if call.id and known_id and call.id != known_id:
+                        # a server that reuses one index for the next call
+                        if (done := acc.finish_tool_call(key)) is not None:
+                            yield done
+                        key = (index, key[1] + 1)
+                    calls[index] = (key, call.id or known_id)
+                    function = call.function
+                    name = (function.name if function else None) or ""
+                    if (call.id or name) and (
+                        start := acc.start_tool_call(key, call.id, name)
+                    ) is not None:
+                        yield start
+                    arguments = function.arguments if function else None
+                    if (d_event := acc.tool_call_delta(key, arguments)) is not None:
+                        yield d_event
+                if choice.finish_reason:
+                    finish_reason = choice.finish_reason
+                    for key, _ in calls.values():
+                        if (done := acc.finish_tool_call(key)) is not None:
+                            yield done
+        if chunk is not None:
+            acc.message_metadata["response_id"] = chunk.id
+            acc.message_metadata["model"] = chunk.model
+    if finish_reason is None:
+        raise StreamInterruptedError(
+            "the stream ended before the response was complete", provider=PROVIDER
+        )
+    _set_stop(acc, finish_reason, refused=refused)
+
+
+def _decode_completion(completion: ChatCompletion, acc: StreamAccumulator) -> list[StreamEvent]:
+    events: list[StreamEvent] = []
+    acc.message_metadata["response_id"] = completion.id
+    acc.message_metadata["model"] = completion.model
+    choice = completion.choices[0] if completion.choices else None
+    if choice is not None:
+        message = choice.message
+        for event in (
+            acc.reasoning(_reasoning_text(message)),
+            acc.text(message.content),
+            acc.text(message.refusal),
+        ):
+            if event is not None:
+                events.append(event)
+        for call in message.tool_calls or ():
+            function = getattr(call, "function", None)
+            if function is not None:
+                events.extend(acc.whole_tool_call(call.id, function.name, function.arguments))
+        finish_reason: str | None = choice.finish_reason  # compatible servers may send null
+        _set_stop(acc, finish_reason or "stop", refused=bool(message.refusal))
+    if completion.usage is not None:
+        events.append(acc.set_usage(_usage(completion.usage)))
+    return events

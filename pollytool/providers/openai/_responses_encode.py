@@ -1,0 +1,197 @@
+"""Responses API: request encoding, including the replay of reasoning items.
+
+An assistant message produced by the Responses API keeps, in ``provider_metadata["openai"]
+["output"]``, the order of its output items: reasoning items in full (``id``, ``summary``,
+``encrypted_content``) and references to its message and function calls. Encoding that message
+again re-creates the same order, so every reasoning item precedes the item it belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...messages import (
+    ChatMessage,
+    ChatMessageToolCall,
+    FilePart,
+    ImagePart,
+    ImageURLPart,
+    MessageRole,
+    TextPart,
+)
+from ._shared import (
+    data_url,
+    function_tools,
+    output_schema,
+    reasoning_effort,
+    require_call_id,
+    text_only,
+)
+
+if TYPE_CHECKING:
+    from ...llm.request import CompletionRequest
+    from ...messages import ContentPart
+
+__all__ = ["OUTPUT_KEY", "encode_responses"]
+
+#: Key of ``provider_metadata["openai"]`` holding a reply's output items in order.
+OUTPUT_KEY = "output"
+_ENCRYPTED = "reasoning.encrypted_content"
+
+
+def encode_responses(req: CompletionRequest) -> dict[str, Any]:
+    """The Responses API body for *req* (without ``stream``).
+
+    When thinking is enabled, or the history holds reasoning items, the request is stateless:
+    ``store: false`` plus ``include: ["reasoning.encrypted_content"]``, and only reasoning
+    items that carry encrypted content are sent back (an item without it can only be found
+    on the server, which keeps nothing under ``store: false``). ``provider_options={"store":
+    True}`` keeps server-side storage and sends every reasoning item back."""
+    has_reasoning = any(_reasoning_entries(m) for m in req.messages)
+    stateless = req.provider_options.get("store") is not True and (
+        req.thinking.enabled or has_reasoning
+    )
+    items: list[dict[str, Any]] = []
+    for msg in req.messages:
+        _encode_message(msg, items, stateless=stateless)
+    body: dict[str, Any] = {"model": req.model, "input": items}
+    if stateless:
+        body["store"] = False
+        body["include"] = [_ENCRYPTED]
+    if req.temperature is not None:
+        body["temperature"] = req.temperature
+    if req.max_tokens is not None:
+        body["max_output_tokens"] = req.max_tokens
+    tools = function_tools(req)
+    if tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "name": t.name,
+                "description": t.description,
+                "parameters": t.parameters,
+                "strict": t.strict,
+            }
+            for t in tools
+        ]
+    if req.tool_choice is not None:
+        choice = req.tool_choice
+        body["tool_choice"] = (
+            choice
+            if choice in ("auto", "none", "required")
+            else {"type": "function", "name": choice}
+        )
+    if req.thinking.enabled:
+        reasoning: dict[str, Any] = {"summary": "auto"}
+        effort = reasoning_effort(req.thinking)
+        if effort is not None:
+            reasoning["effort"] = effort
+        body["reasoning"] = reasoning
+    schema = req.response_schema
+    if schema is not None:
+        converted, strict = output_schema(schema)
+        fmt: dict[str, Any] = {
+            "type": "json_schema",
+            "name": schema.name,
+            "schema": converted,
+            "strict": strict,
+        }
+        if schema.description:
+            fmt["description"] = schema.description
+        body["text"] = {"format": fmt}
+    return body
+
+
+def _encode_message(msg: ChatMessage, items: list[dict[str, Any]], *, stateless: bool) -> None:
+    if msg.role == MessageRole.TOOL:
+        output: str | list[dict[str, Any]] = msg.text
+        if any(not isinstance(p, TextPart) for p in msg.parts):  # images or files returned
+            output = _content(msg)
+        items.append(
+            {
+                "type": "function_call_output",
+                "call_id": require_call_id(msg.tool_call_id),
+                "output": output,
+            }
+        )
+    elif msg.role == MessageRole.ASSISTANT:
+        _encode_assistant(msg, items, stateless=stateless)
+    elif msg.role == MessageRole.SYSTEM:
+        items.append({"role": "system", "content": text_only(msg)})
+    elif not msg.parts:
+        items.append({"role": "user", "content": msg.content})
+    else:
+        items.append({"role": "user", "content": _content(msg)})
+
+
+def _content(msg: ChatMessage) -> list[dict[str, Any]]:
+    content = [{"type": "input_text", "text": msg.content}] if msg.content else []
+    content.extend(_part(p) for p in msg.parts)
+    return content
+
+
+def _part(part: ContentPart) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"type": "input_text", "text": part.text}
+    if isinstance(part, ImageURLPart | ImagePart):
+        url = part.url if isinstance(part, ImageURLPart) else data_url(part.data, part.mime_type)
+        return {"type": "input_image", "image_url": url, "detail": part.detail or "auto"}
+    if isinstance(part, FilePart):
+        return {
+            "type": "input_file",
+            "filename": part.filename,
+            "file_data": data_url(part.data, part.mime_type),
+        }
+    if part.url.startswith("file-"):
+        return {"type": "input_file", "file_id": part.url}
+    out: dict[str, Any] = {"type": "input_file", "file_url": part.url}
+    if part.filename:
+        out["filename"] = part.filename
+    return out
+
+
+def _reasoning_entries(msg: ChatMessage) -> list[dict[str, Any]]:
+    return [e for e in _output_entries(msg) if e.get("type") == "reasoning"]
+
+
+def _output_entries(msg: ChatMessage) -> list[dict[str, Any]]:
+    if msg.role != MessageRole.ASSISTANT:
+        return []
+    meta = msg.provider_metadata.get("openai")
+    entries = meta.get(OUTPUT_KEY) if isinstance(meta, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def _function_call(call: ChatMessageToolCall) -> dict[str, Any]:
+    return {
+        "type": "function_call",
+        "call_id": call.id,
+        "name": call.name,
+        "arguments": call.arguments,
+    }
+
+
+def _encode_assistant(msg: ChatMessage, items: list[dict[str, Any]], *, stateless: bool) -> None:
+    """The assistant's items in their original output order (reasoning, text, calls), then
+    whatever the recorded order does not mention (text first, then calls)."""
+    text = text_only(msg)
+    text_sent = False
+    pending = {c.id: c for c in msg.tool_calls}
+    for entry in _output_entries(msg):
+        kind = entry.get("type")
+        if kind == "reasoning":
+            if entry.get("encrypted_content") or not stateless:
+                items.append(dict(entry))
+        elif kind == "function_call":
+            call = pending.pop(str(entry.get("call_id")), None)
+            if call is not None:
+                items.append(_function_call(call))
+        elif kind == "message" and not text_sent:
+            text_sent = True
+            if text:
+                items.append({"role": "assistant", "content": text})
+    if text and not text_sent:
+        items.append({"role": "assistant", "content": text})
+    items.extend(_function_call(c) for c in pending.values())

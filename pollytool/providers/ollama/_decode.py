@@ -24,6 +24,8 @@ from ...messages import StopReason, Usage
 from ._think_tags import ThinkTagSplitter
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ollama import ChatResponse
 
     from ...events import StreamEvent
@@ -49,11 +51,19 @@ class ChatDecoder:
         self._tags = ThinkTagSplitter()
         self.done = False
 
-    def feed(self, chunk: ChatResponse) -> list[StreamEvent]:
+    def feed(self, chunk: ChatResponse) -> Sequence[StreamEvent]:
         """The events of one chunk, in the order its fields describe them."""
         acc = self._acc
-        events: list[StreamEvent] = []
         message = chunk.message
+        if (
+            self._tags.passthrough
+            and not chunk.done
+            and not message.thinking
+            and not message.tool_calls
+        ):  # the hot path: a plain text delta
+            event = acc.text(message.content)
+            return (event,) if event is not None else ()
+        events: list[StreamEvent] = []
         if (reasoning := acc.reasoning(message.thinking)) is not None:
             events.append(reasoning)
         self._text(self._tags.feed(message.content or ""), events)

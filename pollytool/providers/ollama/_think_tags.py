@@ -40,6 +40,11 @@ class ThinkTagSplitter:
         self._state = _State.START
         self._buffer = ""
 
+    @property
+    def passthrough(self) -> bool:
+        """Whether all further text is reply text (no think block can start any more)."""
+        return self._state is _State.TEXT
+
     def feed(self, text: str) -> list[Piece]:
         """The reasoning and reply pieces that *text* completes (possibly none yet)."""
         if not text:

@@ -188,8 +188,11 @@ def _reasoning_text(obj: object) -> str | None:
     """Visible reasoning that OpenAI-compatible servers add to a delta or message
     (``reasoning_content`` from vLLM/DeepSeek/llama.cpp, ``reasoning`` from Ollama and
     OpenRouter); OpenAI itself sends none."""
+    extra = getattr(obj, "model_extra", None)  # extra fields of the pydantic model
+    if not extra:  # the common case; a getattr miss on pydantic models costs microseconds
+        return None
     for name in ("reasoning_content", "reasoning"):
-        value = getattr(obj, name, None)
+        value = extra.get(name)
         if isinstance(value, str) and value:
             return value
     return None

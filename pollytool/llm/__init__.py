@@ -13,6 +13,7 @@ from .._lazy import lazy_exports
 if TYPE_CHECKING:
     from ..providers.anthropic import AnthropicClient
     from ..providers.fake import FakeLLM
+    from ..providers.gemini import GeminiClient
     from ..providers.ollama import OllamaClient
     from ..providers.openai import OpenAIClient
     from ..tools.function import tool

@@ -30,11 +30,7 @@ async def _run(url: str, n: int, mode: str) -> dict[str, Any]:
     from pollytool import ChatMessage, CompletionRequest, ContentEvent, ErrorEvent
     from pollytool.llm import OpenAIClient
 
-    http_limits = {"max_connections": n + 10, "max_keepalive_connections": n + 10}
-    raw = openai.AsyncOpenAI(
-        api_key="sk-bench", base_url=url + "/v1", max_retries=0,
-        http_client=openai.DefaultAsyncHttpxClient(limits=openai.httpx2.Limits(**http_limits)),
-    )  # fmt: skip
+    raw = openai.AsyncOpenAI(api_key="sk-bench", base_url=url + "/v1", max_retries=0)
     polly = OpenAIClient(api_key="sk-bench", base_url=url + "/v1", max_retries=0)
     req = CompletionRequest(MODEL, [ChatMessage.user("hi")], provider_options={"api": "chat"})
     done = 0

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .router import MultiPass, get_default_client
     from .schema import Schema
     from .stream import LLM, BaseLLM, EventStream
+    from .structured import StructuredStream, structured_complete, structured_stream
     from .thinking import Thinking, ThinkingLevel
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "OllamaClient",
     "OpenAIClient",
     "Schema",
+    "StructuredStream",
     "SkillPrompt",
     "TextStream",
     "Thinking",
@@ -61,6 +63,8 @@ __all__ = [
     "shared_client",
     "stream_complete",
     "stream_text",
+    "structured_complete",
+    "structured_stream",
     "tool",
 ]
 
@@ -83,6 +87,9 @@ _EXPORTS = {
     "LLM": "stream",
     "BaseLLM": "stream",
     "EventStream": "stream",
+    "StructuredStream": "structured",
+    "structured_complete": "structured",
+    "structured_stream": "structured",
     "Thinking": "thinking",
     "ThinkingLevel": "thinking",
     "tool": "pollytool.tools.function",

@@ -475,9 +475,11 @@ def _gemini(node: Any) -> Any:
         node["enum"] = [node.pop("const")]
     if isinstance(node.get("items"), list):
         node["prefixItems"] = node.pop("items")
-    if isinstance(node.get("additionalProperties"), bool):
-        del node["additionalProperties"]
-    node = {k: v for k, v in node.items() if k in _GEMINI_ALLOWED}
+    node = {
+        k: v
+        for k, v in node.items()
+        if k in _GEMINI_ALLOWED and not (k in _SCHEMA_KEYS and isinstance(v, bool))
+    }
     if "enum" in node:
         node = _gemini_enum(node)
     kind = node.get("type")
@@ -502,7 +504,7 @@ def _gemini_enum(node: JSONSchema) -> JSONSchema:
     if len(strings) == len(values):
         node.setdefault("type", "string")
         return node
-    if len(strings) + 1 == len(values) and None in values:
+    if strings and len(strings) + 1 == len(values) and None in values:
         base = {k: v for k, v in node.items() if k not in ("enum", "type", "default")}
         notes: JSONSchema = {k: base.pop(k) for k in ("title", "description") if k in base}
         string_branch = {**base, "type": "string", "enum": strings}
@@ -521,10 +523,11 @@ def to_gemini(schema: JSONSchema) -> JSONSchema:
 
     Local ``$ref`` are inlined (recursive ones stay, with their ``$defs``); ``$schema``/``$id``
     and other unknown keywords are removed; ``oneOf`` becomes ``anyOf``, ``const`` a one-value
-    enum, ``allOf`` is merged, type arrays become ``anyOf`` of single types, boolean
-    ``additionalProperties`` are dropped, ``default`` beside ``anyOf`` is dropped. Enums must be
-    strings: an enum of strings and ``null`` becomes ``anyOf`` with ``null``; other non-string
-    enums are replaced by their type with the allowed values in the description.
+    enum, ``allOf`` is merged, type arrays become ``anyOf`` of single types; boolean subschemas
+    (``additionalProperties: false``, ``items: false``) and a ``default`` beside ``anyOf`` are
+    dropped. Enums must be strings: an enum of strings and ``null`` becomes ``anyOf`` with
+    ``null``; other non-string enums are replaced by their type with the allowed values in the
+    description.
     """
     out = _gemini(inline_refs(schema))
     if not isinstance(out, dict):

@@ -279,13 +279,17 @@ def test_gemini_dialect(case: dict[str, Any]) -> None:
     for sub in walk(converted):
         assert not GEMINI_REJECTS & set(sub), sub
         assert not isinstance(sub.get("type"), list), sub
-        assert not isinstance(sub.get("additionalProperties"), bool), sub
+        assert not any(isinstance(sub.get(k), bool) for k in ("additionalProperties", "items"))
         assert all(isinstance(v, str) for v in sub.get("enum", [])), sub
         if "anyOf" in sub:
             assert "default" not in sub
     v = validator(converted)
     for instance in case["valid"]:
         assert v.is_valid(instance), instance
+
+
+def test_gemini_enums_of_null_only() -> None:
+    assert to_gemini({"enum": [None]}) == {"type": "null", "description": "Allowed values: null."}
 
 
 def test_gemini_rewrites_keywords() -> None:

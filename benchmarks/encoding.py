@@ -38,30 +38,67 @@ async def _cpu(call: Callable[[], Awaitable[Any]], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def _providers(url: str) -> dict[str, tuple[Any, Any, Callable[[Any, int], Any]]]:
-    """provider -> (raw client, pollytool client, raw call factory)."""
+def _providers(url: str) -> dict[str, tuple[Any, Any, Callable[[Any, int], Any], dict[str, Any]]]:
+    """provider -> (raw client, pollytool client, raw call factory, provider_options)."""
     import anthropic
+    import httpx2
+    import ollama
     import openai
+    from google import genai
+    from google.genai import types
 
-    from pollytool.llm import AnthropicClient, OpenAIClient
+    from pollytool.llm import AnthropicClient, GeminiClient, OllamaClient, OpenAIClient
 
     raw_openai = openai.AsyncOpenAI(api_key="sk-bench", base_url=url + "/v1", max_retries=0)
-    raw_anthropic = anthropic.AsyncAnthropic(api_key="sk-bench", base_url=url, max_retries=0)
+    raw_gemini = genai.Client(
+        api_key="AIza-bench",
+        http_options=types.HttpOptions(
+            base_url=url, api_version="v1beta",
+            async_client_args={"transport": httpx2.AsyncHTTPTransport()},
+        ),
+    ).aio  # fmt: skip
 
-    def openai_call(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
+    def openai_chat(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
         params = {"model": MODEL, "messages": _history(n)}
         return lambda: client.chat.completions.create(**params)
+
+    def openai_responses(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
+        params = {"model": MODEL, "input": _history(n)}
+        return lambda: client.responses.create(**params)
 
     def anthropic_call(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
         params = {"model": MODEL, "max_tokens": 1024, "messages": _history(n)}
         return lambda: client.messages.create(**params)
 
+    def gemini_call(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
+        contents = [
+            {"role": "user" if m["role"] == "user" else "model", "parts": [{"text": m["content"]}]}
+            for m in _history(n)
+        ]
+        return lambda: client.models.generate_content(model=MODEL, contents=contents)
+
+    def ollama_call(client: Any, n: int) -> Callable[[], Awaitable[Any]]:
+        params = {"model": MODEL, "messages": _history(n)}
+        return lambda: client.chat(**params)
+
+    polly_openai = OpenAIClient(api_key="sk-bench", base_url=url + "/v1", max_retries=0)
     return {
-        "openai-chat": (raw_openai, OpenAIClient(api_key="sk-bench", base_url=url + "/v1",
-                                                 max_retries=0), openai_call),
-        "anthropic": (raw_anthropic, AnthropicClient(api_key="sk-bench", base_url=url,
-                                                     max_retries=0), anthropic_call),
-    }  # fmt: skip
+        "openai-chat": (raw_openai, polly_openai, openai_chat, {"api": "chat"}),
+        "openai-responses": (raw_openai, polly_openai, openai_responses, {"api": "responses"}),
+        "anthropic": (
+            anthropic.AsyncAnthropic(api_key="sk-bench", base_url=url, max_retries=0),
+            AnthropicClient(api_key="sk-bench", base_url=url, max_retries=0),
+            anthropic_call,
+            {},
+        ),
+        "gemini": (
+            raw_gemini,
+            GeminiClient(api_key="AIza-bench", base_url=url, api_version="v1beta", max_retries=0),
+            gemini_call,
+            {},
+        ),
+        "ollama": (ollama.AsyncClient(host=url), OllamaClient(base_url=url), ollama_call, {}),
+    }
 
 
 async def measure_encoding(url: str, repeat: int) -> list[dict[str, Any]]:
@@ -69,12 +106,12 @@ async def measure_encoding(url: str, repeat: int) -> list[dict[str, Any]]:
     from pollytool import ChatMessage, CompletionRequest
 
     rows = []
-    for provider, (raw, polly, raw_call) in _providers(url).items():
+    for provider, (raw, polly, raw_call, options) in _providers(url).items():
         for n in SIZES:
             history = [ChatMessage(m["role"], m["content"]) for m in _history(n)]
-            req = CompletionRequest(MODEL, history, stream=False, max_tokens=1024,
-                                    provider_options={"api": "chat"} if "openai" in provider
-                                    else {})  # fmt: skip
+            req = CompletionRequest(
+                MODEL, history, stream=False, max_tokens=1024, provider_options=options
+            )
 
             async def polly_call(req: CompletionRequest = req, client: Any = polly) -> None:
                 await client.stream(req).collect()
@@ -87,6 +124,4 @@ async def measure_encoding(url: str, repeat: int) -> list[dict[str, Any]]:
             rows.append({"provider": provider, "messages": n, "raw_ms": raw_s * 1000,
                          "pollytool_ms": polly_s * 1000,
                          "added_ms": (polly_s - raw_s) * 1000})  # fmt: skip
-        await raw.close()
-        await polly.aclose()
     return rows

@@ -22,7 +22,8 @@ async def _serve(mode: str) -> None:
     chosen = json_replies() if mode == "json" else replies(int(mode))
     async with LoopbackServer() as server:
         for key, reply in chosen.items():
-            server.always("POST", ROUTES[key], reply)
+            path = ROUTES[f"{key}-json" if mode == "json" and f"{key}-json" in ROUTES else key]
+            server.always("POST", path, reply)
         print(server.port, flush=True)
         await anyio.to_thread.run_sync(sys.stdin.read)
 

@@ -21,6 +21,7 @@ ROUTES: dict[str, str] = {
     "openai-responses": "/v1/responses",
     "anthropic": "/v1/messages",
     "gemini": f"/v1beta/models/{MODEL}:streamGenerateContent",
+    "gemini-json": f"/v1beta/models/{MODEL}:generateContent",
     "ollama": "/api/chat",
 }
 
@@ -352,6 +353,65 @@ def json_replies() -> dict[str, Reply]:
                     }
                 ],
                 "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+            }
+        ),
+        "openai-responses": Reply.json(
+            {
+                "id": "resp_b",
+                "object": "response",
+                "created_at": 1700000000,
+                "status": "completed",
+                "model": MODEL,
+                "parallel_tool_calls": True,
+                "tool_choice": "auto",
+                "tools": [],
+                "error": None,
+                "incomplete_details": None,
+                "output": [
+                    {
+                        "id": "msg_b",
+                        "type": "message",
+                        "role": "assistant",
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": "ok", "annotations": []}],
+                    }
+                ],
+                "usage": {
+                    "input_tokens": 5,
+                    "input_tokens_details": {"cached_tokens": 0},
+                    "output_tokens": 1,
+                    "output_tokens_details": {"reasoning_tokens": 0},
+                    "total_tokens": 6,
+                },
+            }
+        ),
+        "gemini": Reply.json(
+            {
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": [{"text": "ok"}]},
+                        "finishReason": "STOP",
+                        "index": 0,
+                    }
+                ],
+                "modelVersion": MODEL,
+                "responseId": "r",
+                "usageMetadata": {
+                    "promptTokenCount": 5,
+                    "candidatesTokenCount": 1,
+                    "totalTokenCount": 6,
+                },
+            }
+        ),
+        "ollama": Reply.json(
+            {
+                "model": MODEL,
+                "created_at": "2026-01-01T00:00:00Z",
+                "message": {"role": "assistant", "content": "ok"},
+                "done": True,
+                "done_reason": "stop",
+                "prompt_eval_count": 5,
+                "eval_count": 1,
             }
         ),
         "anthropic": Reply.json(

@@ -58,7 +58,7 @@ def request(history: list[ChatMessage]) -> CompletionRequest:
 
 def expected_second_request_messages() -> list[dict[str, Any]]:
     return [
-        {"role": "user", "content": [{"type": "text", "text": "Weather and time in Paris?"}]},
+        {"role": "user", "content": "Weather and time in Paris?"},
         {
             "role": "assistant",
             "content": [
@@ -130,5 +130,5 @@ async def test_thinking_and_parallel_tools_across_turns(loopback: LoopbackServer
                 {"type": "text", "text": "It is noon in Paris; the weather service is down."},
             ],
         }  # fmt: skip
-        assert third[4] == {"role": "user", "content": [{"type": "text", "text": "Thanks!"}]}
+        assert third[4] == {"role": "user", "content": "Thanks!"}
     assert loopback.pending == 0

@@ -196,7 +196,7 @@ async def test_all_system_messages_are_joined_in_order(send: Send) -> None:
         {"type": "text", "text": "Answer in French."},
         {"type": "text", "text": "Be kind."},
     ]
-    assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]
+    assert body["messages"] == [{"role": "user", "content": "Hi"}]  # one text block: a string
 
 
 async def test_empty_messages_are_left_out_and_turns_merged(send: Send) -> None:
@@ -328,7 +328,7 @@ async def test_kept_thinking_blocks_go_back_where_they_were(send: Send) -> None:
         later,
         {"type": "tool_use", "id": "toolu_a", "name": "f", "input": {}},
     ]
-    assert body["messages"][3]["content"] == [{"type": "text", "text": "From elsewhere."}]
+    assert body["messages"][3]["content"] == "From elsewhere."
 
 
 # --------------------------------------------------------------------------- tools

@@ -104,7 +104,21 @@ def encode_request(req: CompletionRequest) -> EncodedRequest:
         params["output_config"] = output_config
     if req.provider_options.get("cache"):
         _mark_cache(params)
+    _plain_text_content(messages)
     return EncodedRequest(params, output_tool)
+
+
+def _plain_text_content(messages: list[dict[str, Any]]) -> None:
+    """Send a message that is one plain text block as a string: the same request, with less
+    for the SDK to transform and serialise in long histories."""
+    for message in messages:
+        content = message["content"]
+        if (
+            len(content) == 1
+            and content[0].keys() == {"type", "text"}
+            and content[0]["type"] == "text"
+        ):
+            message["content"] = content[0]["text"]
 
 
 # --------------------------------------------------------------------------- thinking

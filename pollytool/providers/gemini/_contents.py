@@ -21,8 +21,6 @@ import json
 import mimetypes
 from typing import Any
 
-from google.genai import types
-
 from ...errors import ConfigurationError
 from ...messages import (
     ChatMessage,
@@ -34,21 +32,22 @@ from ...messages import (
     MessageRole,
     TextPart,
 )
-from ._layout import model_parts
+from ._layout import PartDict, model_parts
 
 __all__ = ["encode_contents"]
 
 
-def encode_contents(messages: list[ChatMessage]) -> tuple[list[types.Content], str | None]:
-    """The ``contents`` and the ``system_instruction`` text (``None`` without one)."""
+def encode_contents(messages: list[ChatMessage]) -> tuple[list[dict[str, Any]], str | None]:
+    """The ``contents`` (in the SDK's dict form) and the ``system_instruction`` text
+    (``None`` without one)."""
     system: list[str] = []
-    contents: list[types.Content] = []
+    contents: list[dict[str, Any]] = []
     call_names: dict[str, str] = {}
-    results: list[types.Part] = []  # the tool-result turn being collected
+    results: list[PartDict] = []  # the tool-result turn being collected
 
     def flush_results() -> None:
         if results:
-            contents.append(types.Content(role="user", parts=list(results)))
+            contents.append({"role": "user", "parts": list(results)})
             results.clear()
 
     for message in messages:
@@ -63,17 +62,17 @@ def encode_contents(messages: list[ChatMessage]) -> tuple[list[types.Content], s
             call_names.update((c.id, c.name) for c in message.tool_calls)
             parts = model_parts(message) + [_part(p) for p in message.parts]
             if parts:
-                contents.append(types.Content(role="model", parts=parts))
+                contents.append({"role": "model", "parts": parts})
         else:
-            parts = [types.Part(text=message.content)] if message.content else []
+            parts = [{"text": message.content}] if message.content else []
             parts.extend(_part(p) for p in message.parts)
             if parts:
-                contents.append(types.Content(role="user", parts=parts))
+                contents.append({"role": "user", "parts": parts})
     flush_results()
     return contents, "\n\n".join(system) if system else None
 
 
-def _tool_result_parts(message: ChatMessage, call_names: dict[str, str]) -> list[types.Part]:
+def _tool_result_parts(message: ChatMessage, call_names: dict[str, str]) -> list[PartDict]:
     name = message.tool_name or call_names.get(message.tool_call_id)
     if not name:
         raise ConfigurationError(
@@ -81,10 +80,10 @@ def _tool_result_parts(message: ChatMessage, call_names: dict[str, str]) -> list
             "earlier assistant message made a call with that id; Gemini needs the function "
             "name: set tool_name on the tool message"
         )
-    function_response = types.FunctionResponse(
-        id=message.tool_call_id or None, name=name, response=_result_object(message)
-    )
-    return [types.Part(function_response=function_response)] + [_part(p) for p in message.parts]
+    function_response: dict[str, Any] = {"name": name, "response": _result_object(message)}
+    if message.tool_call_id:
+        function_response["id"] = message.tool_call_id
+    return [{"function_response": function_response}] + [_part(p) for p in message.parts]
 
 
 def _result_object(message: ChatMessage) -> dict[str, Any]:
@@ -104,12 +103,12 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _part(part: ContentPart) -> types.Part:
+def _part(part: ContentPart) -> PartDict:
     match part:
         case TextPart(text=text):
-            return types.Part(text=text)
+            return {"text": text}
         case ImagePart(data=data, mime_type=mime) | FilePart(data=data, mime_type=mime):
-            return types.Part(inline_data=types.Blob(data=data, mime_type=mime))
+            return {"inline_data": {"data": data, "mime_type": mime}}
         case ImageURLPart(url=url, mime_type=mime):
             if url.startswith("data:"):
                 return _data_url(url)
@@ -119,12 +118,15 @@ def _part(part: ContentPart) -> types.Part:
     raise ConfigurationError(f"Gemini cannot take a {type(part).__name__} content part")
 
 
-def _file_data(url: str, mime_type: str | None) -> types.Part:
+def _file_data(url: str, mime_type: str | None) -> PartDict:
     mime = mime_type or mimetypes.guess_type(url.split("?", 1)[0])[0]
-    return types.Part(file_data=types.FileData(file_uri=url, mime_type=mime))
+    file_data = {"file_uri": url}
+    if mime:
+        file_data["mime_type"] = mime
+    return {"file_data": file_data}
 
 
-def _data_url(url: str) -> types.Part:
+def _data_url(url: str) -> PartDict:
     header, sep, payload = url[len("data:") :].partition(",")
     mime, _, encoding = header.partition(";")
     if not sep or encoding != "base64":
@@ -133,4 +135,4 @@ def _data_url(url: str) -> types.Part:
         data = base64.b64decode(payload, validate=True)
     except binascii.Error:
         raise ConfigurationError("an image data: URL holds invalid base64") from None
-    return types.Part(inline_data=types.Blob(data=data, mime_type=mime or "image/png"))
+    return {"inline_data": {"data": data, "mime_type": mime or "image/png"}}

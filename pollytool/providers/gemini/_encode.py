@@ -44,7 +44,7 @@ _MODES = {
 
 def encode_request(
     req: CompletionRequest, http_options: types.HttpOptions | None = None
-) -> tuple[list[types.Content], types.GenerateContentConfig]:
+) -> tuple[list[dict[str, Any]], types.GenerateContentConfig]:
     """The ``contents`` and ``config`` for ``generate_content(_stream)``."""
     contents, system = encode_contents(req.messages)
     fields: dict[str, Any] = {

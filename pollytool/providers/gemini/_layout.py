@@ -30,16 +30,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Literal
 
-from google.genai import types
-
 from ...errors import ToolArgumentsError
 from ...messages import ChatMessage, ChatMessageToolCall
 
-__all__ = ["LayoutRecorder", "function_call_part", "model_parts"]
+__all__ = ["LayoutRecorder", "PartDict", "function_call_part", "model_parts"]
 
 PROVIDER = "gemini"
 
 TextKind = Literal["thought", "text"]
+
+#: A part in the SDK's dict form (``{"text": ...}``, ``{"function_call": {...}}``…). Plain
+#: dicts are what ``generate_content`` takes from its own callers; building ``types.Part``
+#: objects first would cost the SDK a second validation of every part of the history.
+PartDict = dict[str, Any]
 
 
 class LayoutRecorder:
@@ -83,7 +86,13 @@ class LayoutRecorder:
         return {"parts": self._parts} if self._signed else None
 
 
-def function_call_part(call: ChatMessageToolCall, signature: bytes | None) -> types.Part:
+def _signed(part: PartDict, signature: bytes | None) -> PartDict:
+    if signature is not None:
+        part["thought_signature"] = signature
+    return part
+
+
+def function_call_part(call: ChatMessageToolCall, signature: bytes | None) -> PartDict:
     """A ``function_call`` part for *call*.
 
     Arguments that are not a JSON object (possible in a history written by another provider)
@@ -93,10 +102,10 @@ def function_call_part(call: ChatMessageToolCall, signature: bytes | None) -> ty
         args = call.args
     except ToolArgumentsError:
         args = {"arguments": call.arguments}
-    return types.Part(
-        function_call=types.FunctionCall(id=call.id or None, name=call.name, args=args),
-        thought_signature=signature,
-    )
+    function_call: dict[str, Any] = {"name": call.name, "args": args}
+    if call.id:
+        function_call["id"] = call.id
+    return _signed({"function_call": function_call}, signature)
 
 
 def _layout(message: ChatMessage) -> list[dict[str, Any]]:
@@ -134,12 +143,12 @@ def _matches(layout: list[dict[str, Any]], message: ChatMessage) -> bool:
     )
 
 
-def model_parts(message: ChatMessage) -> list[types.Part]:
+def model_parts(message: ChatMessage) -> list[PartDict]:
     """The parts of assistant *message* as Gemini sent them, signatures included."""
     layout = _layout(message)
     calls = {c.id: c for c in message.tool_calls}
     if layout and _matches(layout, message):
-        parts: list[types.Part] = []
+        parts: list[PartDict] = []
         offsets = {"thought": 0, "text": 0}
         sources = {"thought": message.reasoning, "text": message.content}
         for entry in layout:
@@ -150,19 +159,16 @@ def model_parts(message: ChatMessage) -> list[types.Part]:
                 continue
             start = offsets[kind]
             offsets[kind] = end = start + entry["length"]
-            parts.append(
-                types.Part(
-                    text=sources[kind][start:end],
-                    thought=True if kind == "thought" else None,
-                    thought_signature=signature,
-                )
-            )
+            part: PartDict = {"text": sources[kind][start:end]}
+            if kind == "thought":
+                part["thought"] = True
+            parts.append(_signed(part, signature))
         return parts
     signatures = {
         entry.get("id"): _signature(entry)
         for entry in layout
         if entry.get("kind") == "function_call"
     }
-    parts = [types.Part(text=message.content)] if message.content else []
+    parts = [{"text": message.content}] if message.content else []
     parts.extend(function_call_part(c, signatures.get(c.id)) for c in message.tool_calls)
     return parts

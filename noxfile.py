@@ -33,6 +33,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the raw vendor SDKs (filled in by the benchmarks work)."""
-    session.install("-e", ".[dev]")
-    session.run("python", "-m", "benchmarks", *session.posargs)
+    """Benchmarks against the raw vendor SDKs and LiteLLM, with the regression check
+    (``nox -s bench -- --quick`` for a short run). LiteLLM is installed here only."""
+    session.install("-e", ".[dev]", "litellm")
+    session.run(
+        "python", "-m", "benchmarks", *session.posargs,
+        env={"LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+    )  # fmt: skip

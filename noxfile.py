@@ -20,8 +20,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install("ruff")
-    session.run("ruff", "check", "pollytool", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "pollytool", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "pollytool", "tests", "benchmarks", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "pollytool", "tests", "benchmarks", "examples", "noxfile.py")
 
 
 @nox.session

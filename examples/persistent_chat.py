@@ -1,0 +1,36 @@
+"""A conversation that survives restarts, stored in a session file.
+
+    python examples/persistent_chat.py "Remember the number 7" --session demo
+    python examples/persistent_chat.py "Which number?" --session demo --model openai/gpt-5.4
+
+Sessions live under ``~/.pollytool/contexts`` (``--store`` picks another directory). The default
+model ``fake/echo`` echoes, so the example runs without a key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from pollytool import ChatMessage, CompletionRequest, FileSessionStore, MultiPass
+
+
+async def main(prompt: str, session_name: str, model: str, store_path: str | None) -> None:
+    store = FileSessionStore(store_path) if store_path else FileSessionStore()
+    async with store.session(session_name) as session, MultiPass() as client:
+        await session.add_message(ChatMessage.user(prompt))
+        history = await session.get_history()
+        reply = await client.stream(CompletionRequest(model, history)).collect()
+        await session.add_message(reply)
+        print(reply.content)
+        print(f"({len(await session.get_history())} messages in session {session_name!r})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("prompt")
+    parser.add_argument("--session", default="example")
+    parser.add_argument("--model", default="fake/echo")
+    parser.add_argument("--store")
+    args = parser.parse_args()
+    asyncio.run(main(args.prompt, args.session, args.model, args.store))

@@ -21,7 +21,9 @@ def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install("ruff")
     session.run("ruff", "check", "pollytool", "tests", "benchmarks", "examples", "noxfile.py")
-    session.run("ruff", "format", "--check", "pollytool", "tests", "benchmarks", "examples", "noxfile.py")
+    session.run(
+        "ruff", "format", "--check", "pollytool", "tests", "benchmarks", "examples", "noxfile.py"
+    )
 
 
 @nox.session

@@ -9,6 +9,7 @@ the ratio pollytool / raw SDK is the overhead.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -225,6 +226,7 @@ CONTENDERS: dict[str, list[Callable[[str], _Contender] | None]] = {
 
 
 async def _cpu_seconds(consume: Consume, expected: str) -> float:
+    gc.collect()  # start each sample clean: no contender pays for another's garbage
     start = time.process_time()
     text = await consume()
     elapsed = time.process_time() - start

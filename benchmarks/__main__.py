@@ -3,8 +3,9 @@
 Every figure is measured in the same run as its baseline (the raw vendor SDK, ``python -c
 pass``, or the same operation at a smaller size), with the loopback servers in separate
 processes. Options: ``--quick`` (fewer runs, for a smoke check), ``--json PATH``
-(default ``benchmarks/results/latest.json``). The exit status is 1 when a figure misses its
-target (the regression check).
+(default ``benchmarks/results/latest.json``), ``--publish`` (also write the table into
+``benchmarks/README.md``). The exit status is 1 when a figure misses its target (the
+regression check).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--json", default="benchmarks/results/latest.json")
+    parser.add_argument("--publish", action="store_true", help="update benchmarks/README.md")
     args = parser.parse_args()
-    runs = 3 if args.quick else 9
+    runs = 3 if args.quick else 15
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
 
     results: dict[str, Any] = {"machine": _machine(), "quick": args.quick}
@@ -66,12 +68,27 @@ def main() -> int:
 
     checks = _checks(results)
     results["checks"] = [c.as_dict() for c in checks]
-    print(render(results, checks))
+    report = render(results, checks)
+    print(report)
+    if args.publish:
+        _publish(report)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten: {path}")
     return 0 if all(c.ok for c in checks) else 1
+
+
+def _publish(report: str) -> None:
+    readme = Path(__file__).with_name("README.md")
+    text = readme.read_text()
+    start = text.index(_RESULTS_START) + len(_RESULTS_START)
+    end = text.index(_RESULTS_END)
+    readme.write_text(text[:start] + "\n" + report + "\n" + text[end:])
+
+
+_RESULTS_START = "<!-- results: start -->"
+_RESULTS_END = "<!-- results: end -->"
 
 
 def _checks(results: dict[str, Any]) -> list[Check]:

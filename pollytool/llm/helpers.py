@@ -26,6 +26,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
+from .._resource import AsyncResource
 from ..errors import ResponseError
 from ..events import CompleteEvent, ContentEvent, ErrorEvent
 from ..messages import ChatMessage
@@ -33,8 +34,6 @@ from .request import CompletionRequest
 from .stream import EventStream
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from .router import MultiPass
     from .stream import LLM
 
@@ -133,7 +132,7 @@ def stream_text(
     return TextStream(open_stream(client, _prompt(model, prompt, max_tokens, request_fields)))
 
 
-class TextStream(AsyncIterator[str]):
+class TextStream(AsyncResource, AsyncIterator[str]):
     """The text pieces of one reply. A failure raises its typed error from the iteration.
 
     Use ``async with`` to release the connection at once when stopping early::
@@ -163,17 +162,6 @@ class TextStream(AsyncIterator[str]):
     async def aclose(self) -> None:
         """Stop the call and release its connection."""
         await self._events.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 async def chat_with_history(

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
+from .._resource import AsyncResource
 from ..errors import ResponseError
 from ..events import CompleteEvent, ContentEvent, ErrorEvent, StreamEvent
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from ..messages import ChatMessage
     from .request import CompletionRequest
 
 __all__ = ["LLM", "BaseLLM", "EventStream"]
 
 
-class EventStream(AsyncIterator[StreamEvent]):
+class EventStream(AsyncResource, AsyncIterator[StreamEvent]):
     """The events of one model call.
 
     Iterate it with ``async for``. Use it as an async context manager to close the HTTP
@@ -48,17 +47,6 @@ class EventStream(AsyncIterator[StreamEvent]):
         aclose = getattr(self._events, "aclose", None)
         if aclose is not None:
             await aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def collect(self) -> ChatMessage:
         """Consume the stream and return the final assistant message; raise its error."""
@@ -94,7 +82,7 @@ class LLM(Protocol):
     def stream(self, req: CompletionRequest) -> AsyncIterator[StreamEvent]: ...
 
 
-class BaseLLM:
+class BaseLLM(AsyncResource):
     """Shared conveniences for clients: the seed-compatible alias and async-context use."""
 
     def stream(self, req: CompletionRequest) -> EventStream:  # pragma: no cover - abstract
@@ -108,14 +96,3 @@ class BaseLLM:
 
     async def aclose(self) -> None:
         """Release connections. Clients can be used again afterwards."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
+from .._resource import AsyncResource
 from ..errors import SchemaValidationError
 from ..events import CompleteEvent, ContentEvent, ErrorEvent
 from ..messages import ChatMessage
@@ -37,8 +38,6 @@ from .request import CompletionRequest
 from .schema import Schema
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from .stream import LLM, EventStream
 
 __all__ = [
@@ -141,7 +140,7 @@ def structured_stream(
     return StructuredStream(open_stream(client, req), schema)
 
 
-class StructuredStream(AsyncIterator[Any]):
+class StructuredStream(AsyncResource, AsyncIterator[Any]):
     """Progressively parsed values of one structured reply.
 
     Each item is the reply so far, parsed best-effort into plain JSON values (dicts, lists…;
@@ -197,17 +196,6 @@ class StructuredStream(AsyncIterator[Any]):
         """Stop the call and release its connection."""
         self._done = True
         await self._events.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 # --------------------------------------------------------------------------- partial JSON

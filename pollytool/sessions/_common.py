@@ -10,11 +10,11 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Self, Unpack
+from typing import Unpack
 
 import anyio
 
+from .._resource import AsyncResource
 from ..errors import ConfigurationError, SessionError
 from ..messages import ChatMessage
 from .base import MetadataChanges, Session, SessionMetadata, SessionRecoveryWarning
@@ -61,7 +61,7 @@ def encode(messages: Iterable[ChatMessage]) -> list[bytes]:
     return [message.to_json().encode("utf-8") for message in messages]
 
 
-class SessionBase(ABC):
+class SessionBase(AsyncResource, ABC):
     """The public :class:`~pollytool.sessions.Session` methods, written once on top of the
     storage primitives a store implements."""
 
@@ -180,19 +180,10 @@ class SessionBase(ABC):
         """Stop using this handle; later calls raise :class:`~pollytool.errors.SessionError`."""
         self._closed = True
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    aclose = close  # ``async with session:`` closes the handle
 
 
-class StoreBase(ABC):
+class StoreBase(AsyncResource, ABC):
     """Store behaviour that does not depend on where sessions live."""
 
     def __init__(self, defaults: SessionMetadata | None, ttl: float | None) -> None:
@@ -255,14 +246,3 @@ class StoreBase(ABC):
     async def aclose(self) -> None:
         """Stop using the store; later calls raise :class:`~pollytool.errors.SessionError`."""
         self._closed = True
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -29,6 +29,7 @@ from ._shared import (
     reasoning_effort,
     require_call_id,
     text_only,
+    tool_choice,
 )
 
 if TYPE_CHECKING:
@@ -80,11 +81,8 @@ def encode_chat(req: CompletionRequest, *, openai_host: bool) -> dict[str, Any]:
             for t in tools
         ]
     if req.tool_choice is not None:
-        choice = req.tool_choice
-        body["tool_choice"] = (
-            choice
-            if choice in ("auto", "none", "required")
-            else {"type": "function", "function": {"name": choice}}
+        body["tool_choice"] = tool_choice(
+            req.tool_choice, lambda name: {"type": "function", "function": {"name": name}}
         )
     effort = reasoning_effort(req.thinking)
     if effort is not None:

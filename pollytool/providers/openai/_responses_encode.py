@@ -26,6 +26,7 @@ from ._shared import (
     reasoning_effort,
     require_call_id,
     text_only,
+    tool_choice,
 )
 
 if TYPE_CHECKING:
@@ -75,11 +76,8 @@ def encode_responses(req: CompletionRequest) -> dict[str, Any]:
             for t in tools
         ]
     if req.tool_choice is not None:
-        choice = req.tool_choice
-        body["tool_choice"] = (
-            choice
-            if choice in ("auto", "none", "required")
-            else {"type": "function", "name": choice}
+        body["tool_choice"] = tool_choice(
+            req.tool_choice, lambda name: {"type": "function", "name": name}
         )
     if req.thinking.enabled:
         reasoning: dict[str, Any] = {"summary": "auto"}

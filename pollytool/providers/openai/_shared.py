@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "reasoning_effort",
     "require_call_id",
     "text_only",
+    "tool_choice",
 ]
 
 #: The ``provider_options`` key that picks the API (``"responses"`` or ``"chat"``).
@@ -52,6 +54,12 @@ def function_tools(req: CompletionRequest) -> list[FunctionTool]:
         strict = is_openai_strict_compatible(spec.parameters)
         tools.append(FunctionTool(spec.name, spec.description, spec.parameters, strict))
     return tools
+
+
+def tool_choice(choice: str, forced: Callable[[str], dict[str, Any]]) -> str | dict[str, Any]:
+    """``auto``/``none``/``required`` as they are; a tool name as *forced*(name), the
+    API's own shape for "call this function"."""
+    return choice if choice in ("auto", "none", "required") else forced(choice)
 
 
 def output_schema(schema: Schema) -> tuple[dict[str, Any], bool]:

@@ -199,6 +199,8 @@ class LoopbackServer:
         self.port = 0
         self.connections = 0
         self.open_connections = 0
+        self._idle = anyio.Event()
+        self._idle.set()
 
     @property
     def url(self) -> str:
@@ -257,9 +259,15 @@ class LoopbackServer:
             status=599,
         )  # fmt: skip
 
+    async def wait_idle(self) -> None:
+        """Return once no client connection is open (a client released its connection)."""
+        await self._idle.wait()
+
     async def _serve_connection(self, stream: anyio.abc.SocketStream) -> None:
         self.connections += 1
         self.open_connections += 1
+        if self._idle.is_set():
+            self._idle = anyio.Event()
         reader = _Reader(stream)
         try:
             while True:
@@ -279,6 +287,8 @@ class LoopbackServer:
             return
         finally:
             self.open_connections -= 1
+            if not self.open_connections:
+                self._idle.set()
             await stream.aclose()
 
 

@@ -118,7 +118,9 @@ def test_conversion_leaves_the_original_alone_and_is_valid_json_schema(
         try:
             converted = convert(schema)
         except SchemaError:  # Anthropic refuses a top level that is not an object
-            pytest.skip("no object at the top level")
+            assert schema.get("type") != "object"
+            assert schema == before
+            return
     assert schema == before
     assert converted is not schema
     validator(converted)

@@ -74,8 +74,7 @@ async def wait_until_closed(server: LoopbackServer) -> None:
     """Wait until the client has let go of its connection (the SDK's response was closed,
     not left open in a suspended generator)."""
     with anyio.fail_after(5):
-        while server.open_connections:
-            await anyio.sleep(0.01)
+        await server.wait_idle()
 
 
 def completed(events: list[StreamEvent]) -> ChatMessage:

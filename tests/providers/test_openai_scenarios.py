@@ -400,8 +400,7 @@ async def test_breaking_out_early_closes_the_response(api: str, loopback: Loopba
                 if isinstance(item, ContentEvent):
                     break
         with anyio.fail_after(2):
-            while loopback.open_connections:
-                await anyio.sleep(0.01)
+            await loopback.wait_idle()
     assert loopback.connections == 1
 
 

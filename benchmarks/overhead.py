@@ -102,6 +102,7 @@ def _raw_gemini(base_url: str) -> _Contender:
     from google import genai
     from google.genai import types
 
+    config = types.GenerateContentConfig(max_output_tokens=4096)
     client = genai.Client(
         api_key="AIza-bench",
         http_options=types.HttpOptions(
@@ -112,8 +113,10 @@ def _raw_gemini(base_url: str) -> _Contender:
 
     async def consume() -> str:
         parts: list[str] = []
+        # any config (even an empty one) costs the SDK ~20 extra calls per chunk, and every
+        # real request carries one, so the baseline sets the same output limit as pollytool
         stream = await client.aio.models.generate_content_stream(
-            model=MODEL, contents="Say many words."
+            model=MODEL, contents="Say many words.", config=config
         )
         async for chunk in stream:
             for part in (chunk.candidates or [])[0].content.parts or []:  # type: ignore[union-attr]
@@ -223,7 +226,7 @@ CONTENDERS: dict[str, list[Callable[[str], _Contender] | None]] = {
                          _polly(_polly_openai, provider_options={"api": "responses"})],
     "anthropic": [_raw_anthropic, _polly(_polly_anthropic, max_tokens=4096),
                   _litellm(f"anthropic/{MODEL}", "")],
-    "gemini": [_raw_gemini, _polly(_polly_gemini)],
+    "gemini": [_raw_gemini, _polly(_polly_gemini, max_tokens=4096)],
     "ollama": [_raw_ollama, _polly(_polly_ollama), _litellm(f"ollama_chat/{MODEL}", "")],
 }  # fmt: skip
 

@@ -28,9 +28,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package."""
+    """mypy --strict over the package, and over tests/typing (how user code type-checks)."""
     session.install("-e", ".[dev]")
     session.run("mypy")
+    session.run("mypy", "--strict", "tests/typing")
 
 
 @nox.session

@@ -69,6 +69,28 @@ class CompletionRequest:
     tool_choice: ToolChoice | None = None
     provider_options: dict[str, Any] = field(default_factory=dict)
 
+    if TYPE_CHECKING:
+        # What type checkers see: the fields above, except that ``thinking`` and
+        # ``response_schema`` also take what ``__post_init__`` converts (at run time the
+        # dataclass's own ``__init__`` is used).
+        def __init__(  # noqa: PLR0917 - mirrors the dataclass fields, in order
+            self,
+            model: str,
+            messages: list[ChatMessage] = ...,
+            temperature: float | None = None,
+            max_tokens: int | None = None,
+            tools: Sequence[Tool] = (),
+            response_schema: Schema | dict[str, Any] | type | None = None,
+            timeout: float | None = None,
+            base_url: str | None = None,
+            api_key: str | None = None,
+            skills: SkillPrompt | None = None,
+            thinking: Thinking | str | int | None = None,
+            stream: bool = True,
+            tool_choice: ToolChoice | None = None,
+            provider_options: dict[str, Any] = ...,
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         thinking: Any = self.thinking  # strings, ints and None are parsed
         if not isinstance(thinking, Thinking):

@@ -6,8 +6,8 @@ by LiteLLM where it is installed. Each consumer keeps the text deltas, as an app
 The figure is the CPU time of the thread running the event loop (``time.thread_time``: no
 background thread of any library counts), median over interleaved runs, each started after a
 garbage collection with the long-lived objects frozen out of the collector's reach. Each run
-times every contender back to back; the overhead is the median over runs of the ratio
-pollytool / raw SDK within a run.
+times every contender back to back (in alternating order); the overhead is the median over
+runs of the ratio pollytool / raw SDK within a run.
 """
 
 from __future__ import annotations
@@ -252,8 +252,8 @@ async def measure_overhead(base_url: str, chunks: int, runs: int) -> list[dict[s
             await _cpu_seconds(contender.consume, expected)
         gc.collect()
         gc.freeze()  # imported modules and clients: not every contender's collection work
-        for _ in range(runs):
-            for contender in contenders:
+        for run in range(runs):  # alternate the order so no contender always goes first
+            for contender in contenders if run % 2 == 0 else contenders[::-1]:
                 samples[contender.name].append(await _cpu_seconds(contender.consume, expected))
         for contender in contenders:
             await contender.close()

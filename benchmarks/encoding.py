@@ -156,7 +156,7 @@ async def measure_encoding(url: str, repeat: int) -> list[dict[str, Any]]:
             await polly_call()
             raw_s = await _cpu(call, repeat)
             polly_s = await _cpu(polly_call, repeat)
-            encode_s = _encode_seconds(encoders[provider], req, repeat)
+            encode_s = _encode_seconds(encoders[provider], req, max(repeat, 200))
             rows.append({"provider": provider, "messages": n, "encode_ms": encode_s * 1000,
                          "raw_ms": raw_s * 1000,
                          "pollytool_ms": polly_s * 1000,

@@ -1,20 +1,90 @@
-"""The ``polly`` command line tool."""
+"""The ``polly`` command: chat with a model from the shell.
+
+::
+
+    polly -p "Why is the sky blue?"                     # one answer, streamed to stdout
+    git diff | polly -p "Review this" -f notes.md       # -p plus attachments
+    echo "Summarise" | polly -f report.pdf -m openai/gpt-5.4
+    polly -c work -p "Remember: the build uses nox"     # a saved context (conversation)
+    polly --list | --show NAME | --reset NAME | --delete NAME | --purge | --create NAME
+
+Built on pollytool's public API only. Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping, Sequence
 
-from .._version import __version__
+import anyio
+
+from ._contexts import manage_contexts
+from ._display import Display
+from ._errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, error_line, exit_code
+from ._logging import configure_logging, log
+from ._options import Options, parse_options
+from ._run import run_prompt
 
 __all__ = ["main"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``polly``. The full command line arrives with the CLI issue; for now it
-    reports the version."""
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] not in ("--version", "-V"):
-        print("polly: the command line interface is not available yet", file=sys.stderr)
-        return 2
-    print(f"polly {__version__}")
-    return 0
+def _secrets(environ: Mapping[str, str]) -> list[str]:
+    """Values that must never be printed: the ``POLLYTOOL_*KEY`` variables."""
+    return [v for k, v in environ.items() if k.startswith("POLLYTOOL_") and k.endswith("KEY") and v]
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read() if sys.stdin is not None else b""
+    return data.decode("utf-8", errors="replace").rstrip("\n")
+
+
+def _prompt_text(opts: Options) -> str:
+    """The prompt: ``-p``, else standard input when it is not a terminal."""
+    if opts.management not in (None, "--add"):
+        return ""
+    if opts.prompt is not None:
+        return opts.prompt
+    if sys.stdin is None or sys.stdin.isatty():
+        if opts.add:
+            return ""
+        raise UsageError("no prompt: give one with -p or on standard input")
+    return _read_stdin()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``polly`` with *argv* (default: the process's arguments); returns the exit
+    status."""
+    secrets = _secrets(os.environ)
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        opts = parse_options(args, os.environ)
+    except UsageError as exc:
+        print(error_line(exc, secrets), file=sys.stderr)
+        return EXIT_USAGE
+
+    configure_logging(opts.debug, secrets)
+    display = Display(quiet=opts.quiet)
+    try:
+        text = _prompt_text(opts)
+        status: int = anyio.run(_dispatch, opts, text, display)
+    except KeyboardInterrupt:
+        display.pause()
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout was closed early (``polly ... | head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as exc:
+        display.pause()
+        log.debug("polly failed", exc_info=True)
+        print(error_line(exc, secrets), file=sys.stderr, flush=True)
+        return exit_code(exc)
+    return status
+
+
+async def _dispatch(opts: Options, text: str, display: Display) -> int:
+    if opts.list_skills:
+        raise UsageError("--listskills: skills are not available in this version of polly yet")
+    if opts.management is not None:
+        return await manage_contexts(opts, text, display)
+    return await run_prompt(opts, text, display)

@@ -122,9 +122,10 @@ def _classify(name: str, data: bytes, where: str) -> Attachment:
 
 
 def _size(count: int) -> str:
-    if count >= MiB:
-        return f"{count / MiB:.1f} MiB"
-    return f"{count / 1024:.1f} KiB" if count >= 1024 else f"{count} bytes"
+    """A limit (whole MiB) or a file size (bytes) as people read it."""
+    if count % MiB == 0:
+        return f"{count // MiB} MiB"
+    return f"{count:,} bytes"
 
 
 async def _load_file(spec: str) -> Attachment:

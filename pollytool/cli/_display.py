@@ -70,7 +70,7 @@ class Display:
         self._live: Live | None = None
         self._status = ""
         self._status_since = 0.0
-        self._answer_tail = "\n"  # last character written to stdout ("\n": at a line start)
+        self._answer_tail = ""  # last character written to stdout ("": nothing yet)
         self._separate_next_answer = False
         self._reasoning_open = False
 
@@ -102,7 +102,7 @@ class Display:
             return
         self.pause()
         self._close_reasoning()
-        if self._separate_next_answer and self._answer_tail != "":
+        if self._separate_next_answer and self._answer_tail:
             self.out.write("\n" if self._answer_tail == "\n" else "\n\n")
             self._separate_next_answer = False
         self.out.write(text)
@@ -111,7 +111,7 @@ class Display:
 
     def end_answer(self) -> None:
         """Finish the answer with a newline if it does not end with one."""
-        if self._answer_tail != "\n":
+        if self._answer_tail not in ("", "\n"):
             self.out.write("\n")
             self.out.flush()
             self._answer_tail = "\n"

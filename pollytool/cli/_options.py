@@ -111,6 +111,15 @@ def _model(text: str) -> str:
     return f"{provider.lower()}/{name}"
 
 
+def _context_name(text: str) -> str:
+    from ..sessions import validate_session_name
+
+    try:
+        return validate_session_name(text)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("session name", "context name")) from None
+
+
 def _boolean(text: str) -> bool:
     value = text.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -130,7 +139,7 @@ ENV_DEFAULTS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "thinking": ("POLLYTOOL_THINKING", _thinking),
     "base_url": ("POLLYTOOL_BASEURL", str),
     "system_prompt": ("POLLYTOOL_SYSTEM", str),
-    "context": ("POLLYTOOL_CONTEXT", str),
+    "context": ("POLLYTOOL_CONTEXT", _context_name),
     "skill_dirs": ("POLLYTOOL_SKILLDIR", lambda v: [p for p in v.split(os.pathsep) if p]),
     "no_sandbox": ("POLLYTOOL_NOSANDBOX", _boolean),
     "tool_timeout": ("POLLYTOOL_TOOLTIMEOUT", _positive_duration),
@@ -338,13 +347,20 @@ def _build_parser() -> _Parser:
         "--listskills", dest="list_skills", action="store_true", help="list the skills found"
     )
     ctx = p.add_argument_group("contexts (saved conversations)")
-    ctx.add_argument("-c", "--context", help="continue or start this context [$POLLYTOOL_CONTEXT]")
+    name = _checked(_context_name, "NAME")
+    ctx.add_argument(
+        "-c", "--context", type=name, help="continue or start this context [$POLLYTOOL_CONTEXT]"
+    )
     ctx.add_argument("-L", "--last", action="store_true", help="continue the last used context")
     ctx.add_argument("--list", dest="list_contexts", action="store_true", help="list contexts")
-    ctx.add_argument("--show", metavar="NAME", help="show a context's settings and size")
-    ctx.add_argument("--create", metavar="NAME", help="create a context with the given settings")
-    ctx.add_argument("--reset", metavar="NAME", help="clear a context's history, keep its settings")
-    ctx.add_argument("--delete", metavar="NAME", help="delete a context")
+    ctx.add_argument("--show", metavar="NAME", type=name, help="show a context's settings and size")
+    ctx.add_argument(
+        "--create", metavar="NAME", type=name, help="create a context with the given settings"
+    )
+    ctx.add_argument(
+        "--reset", metavar="NAME", type=name, help="clear a context's history, keep its settings"
+    )
+    ctx.add_argument("--delete", metavar="NAME", type=name, help="delete a context")
     ctx.add_argument("--purge", action="store_true", help="delete every context")
     ctx.add_argument(
         "--add",

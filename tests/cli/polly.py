@@ -139,16 +139,19 @@ class Polly:
         *args: str,
         answers: Sequence[tuple[str, str]] = (),
         stdout_tty: bool = False,
+        stdin_file: Path | None = None,
         env: dict[str, str | None] | None = None,
     ) -> Result:
         """Run with standard input and error on a terminal (the controlling terminal) and
-        standard output piped, or also on the terminal with *stdout_tty*. Each
-        ``(text, answer)`` of *answers* types *answer* once *text* has appeared."""
+        standard output piped, or also on the terminal with *stdout_tty*; with *stdin_file*
+        standard input is that file instead. Each ``(text, answer)`` of *answers* types
+        *answer* once *text* has appeared."""
         master, slave = pty.openpty()
         stdout: Any = slave if stdout_tty else subprocess.PIPE
+        redirect = ["sh", "-c", 'exec "$@" < "$0"', str(stdin_file)] if stdin_file else []
         proc = subprocess.Popen(
-            [_setsid(), "-c", *COMMAND, *args], stdin=slave, stdout=stdout, stderr=slave,
-            env=self.environment(env),
+            [_setsid(), "-c", *redirect, *COMMAND, *args], stdin=slave, stdout=stdout,
+            stderr=slave, env=self.environment(env),
         )  # fmt: skip
         os.close(slave)
         screen, out = bytearray(), bytearray()

@@ -164,6 +164,7 @@ def test_debug_logs_go_to_stderr(polly: Polly, provider: FakeProvider) -> None:
 def test_timeout_ends_a_stalled_answer(polly: Polly, provider: FakeProvider) -> None:
     provider.reply(text_reply("slow", hang_after=0))
     result = polly.run("-p", "hi", "--timeout", "1s")
+    provider.replies.clear()  # on a busy machine the second may pass before the request is sent
     assert result.code == 1
     assert result.stderr == "Error: openai: the request did not finish within its 1s timeout\n"
 
@@ -187,3 +188,19 @@ def test_interrupt_exits_130_and_keeps_the_partial_answer(
     saved = [json.loads(line) for line in log]
     assert [m["role"] for m in saved] == ["user", "assistant"]
     assert saved[1]["content"] == "Once upon" and saved[1]["metadata"] == {"interrupted": True}
+
+
+def test_confirm_asks_on_the_terminal_before_each_call(
+    polly: Polly, provider: FakeProvider
+) -> None:
+    provider.reply(
+        tool_call_reply(("call_1", "delete_files", '{"path": "/"}')), text_reply("I did not.")
+    )
+    question = 'Run delete_files {"path": "/"}? [y/N/a]'
+    result = polly.run_tty("-p", "clean up", "--confirm", answers=[(question, "n\n")])
+    assert result.code == 0, result.stderr
+    assert question in result.stderr and result.stdout == "I did not.\n"
+    tool_message = provider.last["messages"][-1]
+    assert tool_message == {
+        "role": "tool", "tool_call_id": "call_1", "content": "the user denied this tool call"
+    }  # fmt: skip

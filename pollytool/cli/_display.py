@@ -73,6 +73,7 @@ class Display:
         self._answer_tail = ""  # last character written to stdout ("": nothing yet)
         self._separate_next_answer = False
         self._reasoning_open = False
+        self._plain = False  # rich is missing: plain lines, no spinner
 
     # ------------------------------------------------------------------ stderr, always
 
@@ -155,24 +156,35 @@ class Display:
             self._line(text, style)
 
     def _reasoning(self, text: str) -> None:
-        console = self._rich()
-        if console is None:
+        if not self.live_activity:
             return
         self.pause()
-        console.print(text, style="dim", end="", markup=False, highlight=False)
+        console = self._rich()
+        if console is not None:
+            console.print(text, style="dim", end="", markup=False, highlight=False)
+        else:
+            self.err.write(text)
+            self.err.flush()
         self._reasoning_open = not text.endswith("\n")
 
     def _close_reasoning(self) -> None:
-        if self._reasoning_open and self._console is not None:
-            self._console.print()
+        if self._reasoning_open:
+            self.err.write("\n")
+            self.err.flush()
         self._reasoning_open = False
 
     def _rich(self) -> Console | None:
-        if not self.live_activity:
+        """The rich console for the terminal; ``None`` when not showing live activity or
+        when rich (the ``cli`` extra) is not installed: lines are then printed plainly and
+        there is no spinner."""
+        if not self.live_activity or self._plain:
             return None
         if self._console is None:
-            from rich.console import Console
-
+            try:
+                from rich.console import Console
+            except ImportError:
+                self._plain = True
+                return None
             self._console = Console(file=self.err, highlight=False, soft_wrap=True)
         return self._console
 

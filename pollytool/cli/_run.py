@@ -21,6 +21,7 @@ from ._attachments import load_attachments
 from ._conversation import Conversation, open_conversation
 from ._display import Display, summarize_call
 from ._errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from ._logging import log
 from ._options import Options
 from ._terminal import Terminal
 from ._tools import load_tools, tool_sources
@@ -184,6 +185,7 @@ async def run_prompt(opts: Options, prompt: str, display: Display) -> int:
         client = MultiPass()
         stack.push_async_callback(client.aclose)
         settings = conversation.settings
+        log.debug("settings: %s; tools: %s", settings, [tool.name for tool in registry.all()])
         agent = Agent(
             client, registry, max_iterations=settings.max_iterations,
             tool_timeout=settings.tool_timeout,

@@ -131,6 +131,11 @@ def test_context_files_hold_the_exchange(polly: Polly, provider: FakeProvider) -
     assert [json.loads(line)["content"] for line in lines] == ["stored question", "stored answer"]
     meta = json.loads((polly.contexts / "disk.meta.json").read_text())
     assert meta["model"] == "openai/gpt-test" and meta["max_history_tokens"] == 5000
+    # a tight history limit sends only the newest turn; nothing stored is lost
+    provider.reply(text_reply("short"))
+    assert polly.run("-c", "disk", "-p", "next", "--maxcontext", "1").code == 0
+    assert messages_of(provider.last) == [("user", "next")]
+    assert len((polly.contexts / "disk.jsonl").read_text().splitlines()) == 4
 
 
 def test_questions_use_the_terminal_while_stdin_carries_text(

@@ -82,6 +82,14 @@ def test_provider_error_is_one_line_naming_the_key(polly: Polly, provider: FakeP
     assert "sk-secret-value-123456" not in result.stderr
 
 
+def test_version_and_help(polly: Polly) -> None:
+    from pollytool import __version__
+
+    assert polly.run("--version").stdout == f"polly {__version__}\n"
+    helped = polly.run("--help")
+    assert helped.code == 0 and "[$POLLYTOOL_TEMP]" in helped.stdout
+
+
 def test_missing_key_names_the_variable(polly: Polly) -> None:
     result = polly.run("-p", "hi", "-m", "anthropic/claude-sonnet-4-6")
     assert (result.code, result.stdout) == (1, "")

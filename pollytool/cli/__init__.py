@@ -21,7 +21,15 @@ import anyio
 
 from ._contexts import manage_contexts
 from ._display import Display
-from ._errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, error_line, exit_code
+from ._errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UsageError,
+    error_line,
+    exit_code,
+    secret_values,
+)
 from ._logging import configure_logging, log
 from ._options import Options, parse_options
 from ._run import run_prompt
@@ -29,33 +37,27 @@ from ._run import run_prompt
 __all__ = ["main"]
 
 
-def _secrets(environ: Mapping[str, str]) -> list[str]:
-    """Values that must never be printed: the ``POLLYTOOL_*KEY`` variables."""
-    return [v for k, v in environ.items() if k.startswith("POLLYTOOL_") and k.endswith("KEY") and v]
-
-
 def _read_stdin() -> str:
     data = sys.stdin.buffer.read() if sys.stdin is not None else b""
     return data.decode("utf-8", errors="replace").rstrip("\n")
 
 
-def _prompt_text(opts: Options) -> str:
-    """The prompt: ``-p``, else standard input when it is not a terminal."""
+def _prompt_text(opts: Options) -> str | None:
+    """The prompt: ``-p``, else standard input when it is not a terminal; ``None`` for an
+    interactive session (a terminal and no prompt)."""
     if opts.management not in (None, "--add"):
         return ""
     if opts.prompt is not None:
         return opts.prompt
     if sys.stdin is None or sys.stdin.isatty():
-        if opts.add:
-            return ""
-        raise UsageError("no prompt: give one with -p or on standard input")
+        return "" if opts.add else None
     return _read_stdin()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``polly`` with *argv* (default: the process's arguments); returns the exit
     status."""
-    secrets = _secrets(os.environ)
+    secrets = secret_values(os.environ)
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         opts = parse_options(args, os.environ)
@@ -82,9 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-async def _dispatch(opts: Options, text: str, display: Display) -> int:
+async def _dispatch(opts: Options, text: str | None, display: Display) -> int:
     if opts.list_skills:
         raise UsageError("--listskills: skills are not available in this version of polly yet")
+    if text is None:
+        from ._repl import run_repl  # prompt_toolkit loads only for interactive sessions
+
+        return await run_repl(opts)
     if opts.management is not None:
         return await manage_contexts(opts, text, display)
     return await run_prompt(opts, text, display)

@@ -9,10 +9,19 @@ from dataclasses import dataclass
 
 from ..errors import SessionNotFoundError
 from ..messages import ChatMessage
-from ..sessions import FileSessionStore, Session, SessionMetadata
+from ..sessions import (
+    FileSessionStore,
+    MemorySessionStore,
+    Session,
+    SessionMetadata,
+    SessionStore,
+)
 from ._display import Display
 from ._options import Options
 from ._settings import Settings, changes_for, initial_metadata, resolve_settings
+
+#: The in-memory session of an interactive run without a context.
+_UNNAMED = "interactive"
 
 __all__ = ["Conversation", "apply_flags", "context_name", "open_context", "open_conversation"]
 
@@ -26,12 +35,14 @@ class Conversation:
         history: the messages to send before the new prompt (trimmed to the history limit).
         session: the context's session, or ``None`` for a one-off run.
         metadata: the context's metadata after this command's changes.
+        context: the context's name; ``None`` without one.
     """
 
     settings: Settings
     history: list[ChatMessage]
     session: Session | None = None
     metadata: SessionMetadata | None = None
+    context: str | None = None
 
     async def save(self, messages: list[ChatMessage]) -> None:
         """Append *messages* to the context in one write (nothing happens without one)."""
@@ -70,33 +81,39 @@ async def apply_flags(
 
 @asynccontextmanager
 async def open_context(
-    store: FileSessionStore, name: str, opts: Options, display: Display
+    store: SessionStore, name: str, opts: Options, display: Display
 ) -> AsyncIterator[tuple[Session, SessionMetadata]]:
     """Open (creating it if needed, with a notice) the context *name* with this command's
-    settings applied."""
-    existed = await store.exists(name)
-    async with store.session(name, defaults=initial_metadata(opts.flags, opts.env)) as session:
-        if not existed:
+    settings applied. The name ``""`` stands for the in-memory session of an interactive
+    run without a context."""
+    existed = await store.exists(name or _UNNAMED)
+    defaults = initial_metadata(opts.flags, opts.env)
+    async with store.session(name or _UNNAMED, defaults=defaults) as session:
+        if not existed and name:
             display.notice(f"Created new context '{_short(name)}'")
         metadata = await apply_flags(session, opts, display, existed=existed)
         yield session, metadata
 
 
 @asynccontextmanager
-async def open_conversation(opts: Options, display: Display) -> AsyncIterator[Conversation]:
-    """The conversation for a chat run: the context's (see :func:`context_name`) or, without
-    one, a fresh history holding just the system prompt."""
+async def open_conversation(
+    opts: Options, display: Display, *, in_memory: bool = False
+) -> AsyncIterator[Conversation]:
+    """The conversation for a chat: the context's (see :func:`context_name`) or, without
+    one, a fresh history holding just the system prompt; with *in_memory* that history is a
+    session kept in memory (the interactive session's, changed by its commands)."""
     store = FileSessionStore()
     name = await context_name(opts, store)
-    if name is None:
+    if name is None and not in_memory:
         settings = resolve_settings(opts.flags, opts.env)
         system = settings.system_prompt
         yield Conversation(settings, [ChatMessage.system(system)] if system else [])
         return
-    async with open_context(store, name, opts, display) as (session, metadata):
+    chosen = MemorySessionStore() if name is None else store
+    async with open_context(chosen, name or "", opts, display) as (session, metadata):
         settings = resolve_settings(opts.flags, opts.env, metadata)
         history = await session.get_history()
-        yield Conversation(settings, history, session, metadata)
+        yield Conversation(settings, history, session, metadata, name)
 
 
 def _short(name: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..errors import (
     AuthenticationError,
     ConfigurationError,
@@ -23,6 +25,7 @@ __all__ = [
     "UsageError",
     "error_line",
     "exit_code",
+    "secret_values",
 ]
 
 EXIT_OK = 0
@@ -39,6 +42,11 @@ class UsageError(ConfigurationError):
 class AttachmentError(ConfigurationError):
     """A ``-f`` file or URL cannot be attached: missing, a directory, too large, of a kind
     no model reads, or a download that failed."""
+
+
+def secret_values(environ: Mapping[str, str]) -> list[str]:
+    """Values that must never be printed: the ``POLLYTOOL_*KEY`` variables."""
+    return [v for k, v in environ.items() if k.startswith("POLLYTOOL_") and k.endswith("KEY") and v]
 
 
 def exit_code(error: BaseException) -> int:

@@ -15,7 +15,16 @@ from .._version import __version__
 from ..thinking import Thinking
 from ._errors import UsageError
 
-__all__ = ["MANAGEMENT_FLAGS", "Options", "parse_options", "parse_duration"]
+__all__ = [
+    "MANAGEMENT_FLAGS",
+    "Options",
+    "parse_count",
+    "parse_duration",
+    "parse_model",
+    "parse_options",
+    "parse_temperature",
+    "parse_thinking",
+]
 
 #: Settings a context remembers, by option name.
 SETTING_NAMES = (
@@ -62,7 +71,7 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
-def _temperature(text: str) -> float:
+def parse_temperature(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -72,7 +81,7 @@ def _temperature(text: str) -> float:
     return value
 
 
-def _count(minimum: int, what: str) -> Callable[[str], int]:
+def parse_count(minimum: int, what: str) -> Callable[[str], int]:
     def convert(text: str) -> int:
         try:
             value = int(text)
@@ -92,11 +101,11 @@ def _positive_duration(text: str) -> float:
     return seconds
 
 
-def _thinking(text: str) -> str:
+def parse_thinking(text: str) -> str:
     return str(Thinking.parse(text))  # InvalidThinkingError (a ValueError) names the choices
 
 
-def _model(text: str) -> str:
+def parse_model(text: str) -> str:
     from ..providers import provider_names
 
     provider, sep, name = text.strip().partition("/")
@@ -131,19 +140,19 @@ def _boolean(text: str) -> bool:
 
 #: Flags that read a default from the environment: option -> (variable, converter).
 ENV_DEFAULTS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "model": ("POLLYTOOL_MODEL", _model),
-    "temperature": ("POLLYTOOL_TEMP", _temperature),
-    "max_tokens": ("POLLYTOOL_MAXTOKENS", _count(1, "max tokens")),
-    "max_iterations": ("POLLYTOOL_MAXITERATIONS", _count(1, "max iterations")),
+    "model": ("POLLYTOOL_MODEL", parse_model),
+    "temperature": ("POLLYTOOL_TEMP", parse_temperature),
+    "max_tokens": ("POLLYTOOL_MAXTOKENS", parse_count(1, "max tokens")),
+    "max_iterations": ("POLLYTOOL_MAXITERATIONS", parse_count(1, "max iterations")),
     "timeout": ("POLLYTOOL_TIMEOUT", parse_duration),
-    "thinking": ("POLLYTOOL_THINKING", _thinking),
+    "thinking": ("POLLYTOOL_THINKING", parse_thinking),
     "base_url": ("POLLYTOOL_BASEURL", str),
     "system_prompt": ("POLLYTOOL_SYSTEM", str),
     "context": ("POLLYTOOL_CONTEXT", _context_name),
     "skill_dirs": ("POLLYTOOL_SKILLDIR", lambda v: [p for p in v.split(os.pathsep) if p]),
     "no_sandbox": ("POLLYTOOL_NOSANDBOX", _boolean),
     "tool_timeout": ("POLLYTOOL_TOOLTIMEOUT", _positive_duration),
-    "max_context": ("POLLYTOOL_MAXCONTEXT", _count(0, "max context")),
+    "max_context": ("POLLYTOOL_MAXCONTEXT", parse_count(0, "max context")),
 }
 
 
@@ -236,7 +245,7 @@ def _build_parser() -> _Parser:
     chat.add_argument(
         "-m",
         "--model",
-        type=_checked(_model, "--model"),
+        type=_checked(parse_model, "--model"),
         help="provider/model [$POLLYTOOL_MODEL] (default anthropic/claude-sonnet-4-6)",
     )
     chat.add_argument(
@@ -245,18 +254,18 @@ def _build_parser() -> _Parser:
     chat.add_argument(
         "--temp",
         dest="temperature",
-        type=_checked(_temperature, "--temp"),
+        type=_checked(parse_temperature, "--temp"),
         help="temperature 0-2 [$POLLYTOOL_TEMP] (default: the model's)",
     )
     chat.add_argument(
         "--maxtokens",
         dest="max_tokens",
-        type=_checked(_count(1, "max tokens"), "--maxtokens"),
+        type=_checked(parse_count(1, "max tokens"), "--maxtokens"),
         help="most tokens to generate [$POLLYTOOL_MAXTOKENS]",
     )
     chat.add_argument(
         "--thinking",
-        type=_checked(_thinking, "--thinking"),
+        type=_checked(parse_thinking, "--thinking"),
         help="off, dynamic, minimal, low, medium, high, xhigh, max or a token "
         "budget [$POLLYTOOL_THINKING]",
     )
@@ -283,7 +292,7 @@ def _build_parser() -> _Parser:
     chat.add_argument(
         "--maxcontext",
         dest="max_context",
-        type=_checked(_count(0, "max context"), "--maxcontext"),
+        type=_checked(parse_count(0, "max context"), "--maxcontext"),
         help="most estimated history tokens sent; 0 for no limit [$POLLYTOOL_MAXCONTEXT]",
     )
     tools = p.add_argument_group("tools")
@@ -306,7 +315,7 @@ def _build_parser() -> _Parser:
     tools.add_argument(
         "--maxiterations",
         dest="max_iterations",
-        type=_checked(_count(1, "max iterations"), "--maxiterations"),
+        type=_checked(parse_count(1, "max iterations"), "--maxiterations"),
         help="most model calls per prompt [$POLLYTOOL_MAXITERATIONS] (default 50)",
     )
     tools.add_argument(

@@ -4,14 +4,18 @@ child's controlling terminal (``setsid -c``), so ``/dev/tty`` questions can be a
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import pty
+import re
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +25,15 @@ from typing import Any
 from tests.fakes.loopback import Reply
 from tests.providers._openai_support import chunk
 
-__all__ = ["Polly", "Result", "reasoning_reply", "text_reply", "tool_call_reply"]
+__all__ = [
+    "Polly",
+    "Result",
+    "TerminalSession",
+    "interrupt",
+    "reasoning_reply",
+    "text_reply",
+    "tool_call_reply",
+]
 
 COMMAND = [sys.executable, "-m", "pollytool"]
 TIMEOUT = 60.0
@@ -194,3 +206,67 @@ def interrupt(proc: subprocess.Popen[bytes], after: bytes) -> Result:
     proc.send_signal(signal.SIGINT)
     rest, err = proc.communicate(timeout=TIMEOUT)
     return Result(proc.returncode, (seen + rest).decode(), err.decode())
+
+
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>78]|[\x08\r]"
+)
+_CURSOR_QUERY = b"\x1b[6n"
+
+
+class TerminalSession:
+    """``polly`` with all three streams on a terminal (its controlling terminal, 100x30),
+    driven like a person would: :meth:`expect` text, :meth:`send` keys. Cursor position
+    queries are answered, as a real terminal does."""
+
+    def __init__(self, polly: Polly, *args: str, env: dict[str, str | None] | None = None):
+        self._master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        self._proc = subprocess.Popen(
+            [_setsid(), "-c", *COMMAND, *args], stdin=slave, stdout=slave, stderr=slave,
+            env=polly.environment(env),
+        )  # fmt: skip
+        os.close(slave)
+        self._raw = bytearray()
+        self.screen = ""  # everything shown so far, without escape sequences
+        self._seen = 0  # how much of the screen expect() has consumed
+
+    def _pump(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self._master], [], [], timeout)
+        if not ready:
+            return True
+        try:
+            data = os.read(self._master, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            return False
+        if _CURSOR_QUERY in data:
+            os.write(self._master, b"\x1b[1;1R")
+        self._raw.extend(data)
+        self.screen = _ANSI.sub("", self._raw.decode(errors="replace"))
+        return True
+
+    def expect(self, text: str, timeout: float = 30.0) -> str:
+        """Wait until *text* appears (after what earlier calls matched); return the screen
+        text up to and including it."""
+        deadline = time.monotonic() + timeout
+        while (found := self.screen.find(text, self._seen)) < 0:
+            if time.monotonic() > deadline or not self._pump(0.2):
+                raise AssertionError(f"{text!r} did not appear; the screen shows:\n{self.screen}")
+        shown = self.screen[self._seen : found + len(text)]
+        self._seen = found + len(text)
+        return shown
+
+    def send(self, keys: str) -> None:
+        os.write(self._master, keys.encode())
+
+    def wait(self, timeout: float = 30.0) -> int:
+        """Read until the program ends; its exit status."""
+        deadline = time.monotonic() + timeout
+        while self._pump(0.2) and time.monotonic() < deadline:
+            if self._proc.poll() is not None and not select.select([self._master], [], [], 0)[0]:
+                break
+        code = self._proc.wait(timeout=max(deadline - time.monotonic(), 1.0))
+        os.close(self._master)
+        return code

@@ -128,10 +128,10 @@ def test_usage_errors_exit_2(
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_no_prompt_on_a_terminal_is_a_usage_error(polly: Polly) -> None:
-    result = polly.run_tty()
+def test_no_prompt_on_a_terminal_means_an_interactive_session(polly: Polly) -> None:
+    result = polly.run_tty("--schema", "person.json")  # (which cannot be interactive)
     assert result.code == 2
-    assert "Error: no prompt: give one with -p or on standard input" in result.stderr
+    assert "Error: --schema needs a prompt (-p or standard input)" in result.stderr
 
 
 def test_terminal_shows_reasoning_and_tool_activity(polly: Polly, provider: FakeProvider) -> None:

@@ -31,6 +31,11 @@
     │   ├── ToolArgumentsError (also ValueError)   arguments not JSON or not valid for the schema
     │   ├── ToolTimeoutError                       the tool ran past its timeout
     │   └── ToolExecutionError                     the tool itself failed
+    ├── MCPError                                   an MCP server could not be set up, reached or used
+    │   ├── MCPConfigError (also ConfigurationError)  a server config or --mcp string is invalid
+    │   ├── MCPConnectionError                     connecting failed, or the server went away
+    │   ├── MCPTimeoutError                        the handshake or a request ran past its timeout
+    │   └── MCPRequestError                        the server answered a request with an error
     ├── MaxIterationsError                         the tool loop hit max_iterations
     ├── SchemaError                                a response schema cannot be built or used
     │   └── SchemaValidationError                  the model's output does not match the schema
@@ -65,6 +70,11 @@ __all__ = [
     "InvalidRequestError",
     "InvalidSessionNameError",
     "InvalidThinkingError",
+    "MCPConfigError",
+    "MCPConnectionError",
+    "MCPError",
+    "MCPRequestError",
+    "MCPTimeoutError",
     "MaxIterationsError",
     "MissingAPIKeyError",
     "ModelNotFoundError",
@@ -327,6 +337,49 @@ class ToolTimeoutError(ToolError):
 
 class ToolExecutionError(ToolError):
     """The tool itself failed."""
+
+
+# --------------------------------------------------------------------------- MCP
+
+
+class MCPError(PollyError):
+    """An MCP server could not be configured, connected to or used.
+
+    Attributes:
+        server: the server's name (its key in the config file, or the name given).
+        code: the JSON-RPC error code when the server or the MCP client reported one.
+        stderr: the last lines the server wrote to its standard error (stdio servers),
+            which usually say why it failed to start; secrets are redacted.
+    """
+
+    def __init__(
+        self, message: str, *, server: str = "", code: int | None = None, stderr: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.server = server
+        self.code = code
+        self.stderr = stderr
+
+    def __str__(self) -> str:
+        prefix = f"MCP server {self.server!r}: " if self.server else ""
+        suffix = f"\nserver stderr:\n{self.stderr}" if self.stderr else ""
+        return f"{prefix}{self.message}{suffix}"
+
+
+class MCPConfigError(MCPError, ConfigurationError):
+    """An MCP config file, server entry or ``--mcp`` command string cannot be used."""
+
+
+class MCPConnectionError(MCPError):
+    """Connecting to the server failed, or the connection was lost (the server exited)."""
+
+
+class MCPTimeoutError(MCPError):
+    """The handshake or a request took longer than its timeout."""
+
+
+class MCPRequestError(MCPError):
+    """The server answered a request with a JSON-RPC error (``code`` says which)."""
 
 
 # --------------------------------------------------------------------------- schemas

@@ -1,10 +1,11 @@
 """Tools the model can call: the protocol, Python function tools, the registry, shell and MCP
-tools."""
+tools (:class:`MCPTool`; connect to servers with :mod:`pollytool.mcp`)."""
 
 from __future__ import annotations
 
 from .base import BaseTool, Tool, ToolOutput, ToolSpec, tool_spec
 from .function import FunctionTool, tool
+from .mcp import MCPTool
 from .registry import (
     NamespacedTool,
     ToolRegistry,
@@ -16,6 +17,7 @@ from .registry import (
 __all__ = [
     "BaseTool",
     "FunctionTool",
+    "MCPTool",
     "NamespacedTool",
     "Tool",
     "ToolOutput",

@@ -31,8 +31,8 @@
     │   ├── ToolArgumentsError (also ValueError)   arguments not JSON or not valid for the schema
     │   ├── ToolTimeoutError                       the tool ran past its timeout
     │   └── ToolExecutionError                     the tool itself failed
-    ├── MCPError                                   an MCP server could not be set up, reached or used
-    │   ├── MCPConfigError (also ConfigurationError)  a server config or --mcp string is invalid
+    ├── MCPError                                   an MCP server cannot be set up, reached or used
+    │   ├── MCPConfigError (also ConfigurationError)  bad server config or --mcp string
     │   ├── MCPConnectionError                     connecting failed, or the server went away
     │   ├── MCPTimeoutError                        the handshake or a request ran past its timeout
     │   └── MCPRequestError                        the server answered a request with an error

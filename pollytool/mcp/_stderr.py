@@ -94,9 +94,7 @@ class StderrLog:
         if not line.strip():
             return
         self._tail.append(line)
-        server_logger.info(
-            "[%s] %s", self.server, redact(line), extra={"mcp_server": self.server}
-        )
+        server_logger.info("[%s] %s", self.server, redact(line), extra={"mcp_server": self.server})
 
     @staticmethod
     def _decode(raw: bytes) -> str:

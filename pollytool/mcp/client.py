@@ -4,8 +4,9 @@
 
     from pollytool.mcp import MCPClient
 
-    async with MCPClient("stdio", ["npx", "-y", "@modelcontextprotocol/server-filesystem", "."]) as fs:
-        tools = await fs.get_tools()                  # pollytool tools, ready for a ToolRegistry
+    argv = ["npx", "-y", "@modelcontextprotocol/server-filesystem", "."]
+    async with MCPClient("stdio", argv) as fs:
+        tools = await fs.get_tools()             # pollytool tools, ready for a ToolRegistry
         result = await fs.call_tool("list_directory", {"path": "."})
         print(result.text)
 
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from mcp.client.session import IncomingMessage
+    from mcp.shared.dispatcher import ProgressFnT
 
 __all__ = ["HTTPClientFactory", "MCPClient"]
 
@@ -244,14 +246,14 @@ class MCPClient(AsyncResource):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool | None:
+    ) -> None:
         if self._stop is not None:
             self._stop.set()
         task_group = self._task_group
         assert task_group is not None
         if exc is not None and not isinstance(exc, anyio.get_cancelled_exc_class()):
             exc_type = exc = tb = None  # the block's own error propagates unwrapped
-        return await task_group.__aexit__(exc_type, exc, tb)
+        await task_group.__aexit__(exc_type, exc, tb)
 
     async def start_in(self, task_group: TaskGroup) -> None:
         """Connect, with the connection owned by a new task of *task_group*; raise the
@@ -287,16 +289,20 @@ class MCPClient(AsyncResource):
                 connecting = anyio.CancelScope(deadline=deadline)
                 try:
                     with connecting:
-                        async with AsyncExitStack() as stack:
-                            await self._connect(stack, transport)
-                            async with anyio.create_task_group() as watchers:
-                                await self._watch_for_changes(watchers)
-                                self._tools = await self._list_tools()
-                                connecting.deadline = math.inf
-                                task_status.started()
-                                started = True
-                                await self._stop.wait()
-                                watchers.cancel_scope.cancel()
+                        async with anyio.create_task_group() as stderr_group:
+                            try:
+                                async with AsyncExitStack() as stack:
+                                    await self._connect(stack, transport, stderr_group)
+                                    async with anyio.create_task_group() as watchers:
+                                        await self._watch_for_changes(watchers)
+                                        self._tools = await self._list_tools()
+                                        connecting.deadline = math.inf
+                                        task_status.started()
+                                        started = True
+                                        await self._stop.wait()
+                                        watchers.cancel_scope.cancel()
+                            finally:
+                                await self._finish_stderr(stderr_group)
                     if not connecting.cancelled_caught:
                         return
                     raise TimeoutError
@@ -328,10 +334,12 @@ class MCPClient(AsyncResource):
             return ["http", "sse"]
         return [self.config.transport]
 
-    async def _connect(self, stack: AsyncExitStack, transport: str) -> None:
+    async def _connect(
+        self, stack: AsyncExitStack, transport: str, stderr_group: TaskGroup
+    ) -> None:
         config = self.config
         if transport == "stdio":
-            server: Any = await self._stdio_transport(stack)
+            server: Any = self._stdio_transport(stderr_group)
         elif transport == "in-process":
             server = self._in_process
         else:
@@ -350,7 +358,7 @@ class MCPClient(AsyncResource):
             self._stderr.close_writer()  # the server has its copy; ours would hide its exit
         self._session = session
 
-    async def _stdio_transport(self, stack: AsyncExitStack) -> Any:
+    def _stdio_transport(self, stderr_group: TaskGroup) -> Any:
         config = self.config
         if config.sandbox not in (None, False):
             raise MCPConfigError(
@@ -366,18 +374,18 @@ class MCPClient(AsyncResource):
         )
         if self._stderr_file is not None:
             return stdio_client(params, errlog=self._stderr_file)
-        stderr = self._stderr = StderrLog(self.name)
-        pump = await stack.enter_async_context(anyio.create_task_group())
-        pump.start_soon(stderr.pump)
+        self._stderr = StderrLog(self.name)
+        stderr_group.start_soon(self._stderr.pump)
+        return stdio_client(params, errlog=self._stderr.writer)
 
-        async def finish_pump() -> None:
-            with anyio.move_on_after(_STDERR_DRAIN_SECONDS):
-                await stderr.wait_finished()  # a descendant may still hold the pipe open
-            pump.cancel_scope.cancel()
-
-        stack.push_async_callback(finish_pump)
-        stack.callback(stderr.close_writer)
-        return stdio_client(params, errlog=stderr.writer)
+    async def _finish_stderr(self, stderr_group: TaskGroup) -> None:
+        """After the server exited: let the stderr pump log its last lines (a descendant
+        may still hold the pipe open, so not for long), then stop it."""
+        if self._stderr is not None:
+            self._stderr.close_writer()
+            with anyio.move_on_after(_STDERR_DRAIN_SECONDS, shield=True):
+                await self._stderr.wait_finished()
+        stderr_group.cancel_scope.cancel()
 
     async def _http_transport(self, stack: AsyncExitStack, transport: str) -> Any:
         config = self.config
@@ -410,9 +418,7 @@ class MCPClient(AsyncResource):
         if tools.list_changed and session.protocol_version in MODERN_PROTOCOL_VERSIONS:
             await watchers.start(self._listen_for_changes, session)
 
-    async def _listen_for_changes(
-        self, session: Client, *, task_status: TaskStatus[None]
-    ) -> None:
+    async def _listen_for_changes(self, session: Client, *, task_status: TaskStatus[None]) -> None:
         listening = False
         try:
             async with session.listen(tools_list_changed=True) as subscription:
@@ -546,7 +552,7 @@ class MCPClient(AsyncResource):
         name: str,
         arguments: Mapping[str, Any] | None = None,
         *,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (a per-request limit the MCP SDK enforces)
         on_progress: ProgressCallback | None = None,
     ) -> results.MCPToolResult:
         """Call tool *name* (the server's own name for it) and return its result.
@@ -575,9 +581,7 @@ class MCPClient(AsyncResource):
                 )
         return results.tool_result(result)
 
-    def _progress_reporter(
-        self, tool: str, handler: ProgressCallback
-    ) -> Callable[[float, float | None, str | None], Awaitable[None]]:
+    def _progress_reporter(self, tool: str, handler: ProgressCallback) -> ProgressFnT:
         async def report(progress: float, total: float | None, message: str | None) -> None:
             await invoke(handler, MCPProgress(self.name, tool, progress, total, message))
 
@@ -647,7 +651,8 @@ def _config_for(transport: str, target: Sequence[str] | str | None) -> MCPServer
         if not isinstance(target, str):
             raise MCPConfigError(f"MCPClient({transport!r}, url) needs the URL as a string")
         base = server_from_command(target)
-        return dataclasses.replace(base, transport=transport, sse_fallback=False)
+        kind: Transport = "sse" if transport == "sse" else "http"
+        return dataclasses.replace(base, transport=kind, sse_fallback=False)
     raise MCPConfigError(
         f"unknown MCP transport {transport!r}; use 'stdio', 'http' or 'sse' (or pass an "
         "MCPServerConfig)"

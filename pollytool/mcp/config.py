@@ -28,6 +28,7 @@ nor an ``http(s)://`` URL is a command line, split with shell quoting rules.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -219,7 +220,7 @@ def _name_from_argv(argv: list[str]) -> str:
     program = Path(argv[0]).name
     target = program
     if program in _LAUNCHERS:
-        for previous, arg in zip(argv, argv[1:], strict=False):
+        for previous, arg in itertools.pairwise(argv):
             if arg in _INLINE_CODE_FLAGS:
                 break
             if previous == "-m" or not (arg.startswith("-") or arg in ("run", "x")):
@@ -316,9 +317,7 @@ def parse_mcp_config(
     if select is not None:
         if select not in entries:
             names = ", ".join(entries) or "none"
-            raise MCPConfigError(
-                f"MCP config {source!r} has no server {select!r}; it has: {names}"
-            )
+            raise MCPConfigError(f"MCP config {source!r} has no server {select!r}; it has: {names}")
         entries = {select: entries[select]}
     if not entries:
         raise MCPConfigError(f"MCP config {source!r} defines no servers")
@@ -335,15 +334,11 @@ def _workspace_of(path: Path) -> str:
     return str(folder.parent if folder.name in (".vscode", ".cursor", ".gemini") else folder)
 
 
-def _parse_entry(
-    name: str, entry: Any, expand: _Expander, source: str
-) -> MCPServerConfig:
+def _parse_entry(name: str, entry: Any, expand: _Expander, source: str) -> MCPServerConfig:
     if not isinstance(entry, Mapping):
         raise MCPConfigError("the server entry must be a JSON object", server=name)
     fields = _EntryReader(name, entry, expand)
-    declared = fields.string("type") or fields.string("transport") or fields.string(
-        "transportType"
-    )
+    declared = fields.string("type") or fields.string("transport") or fields.string("transportType")
     transport = _TRANSPORT_NAMES.get(declared.lower()) if declared else None
     if declared and transport is None:
         raise MCPConfigError(
@@ -432,9 +427,7 @@ class _EntryReader:
         out: dict[str, str] = {}
         for k, v in value.items():
             if isinstance(v, bool) or not isinstance(v, str | int | float):
-                raise MCPConfigError(
-                    f"'{key}.{k}' must be a string or a number", server=self.name
-                )
+                raise MCPConfigError(f"'{key}.{k}' must be a string or a number", server=self.name)
             out[str(k)] = self.expand(v if isinstance(v, str) else str(v), self.name, key)
         return out
 

@@ -171,13 +171,13 @@ class MCPServers(AsyncResource):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool | None:
+    ) -> None:
         task_group = self._task_group
         assert task_group is not None
         await self.aclose()
         if exc is not None and not isinstance(exc, anyio.get_cancelled_exc_class()):
             exc_type = exc = tb = None  # the block's own error propagates unwrapped
-        return await task_group.__aexit__(exc_type, exc, tb)
+        await task_group.__aexit__(exc_type, exc, tb)
 
     async def aclose(self) -> None:
         """Close every server (concurrently) and remove their tools from the registry.
@@ -213,9 +213,7 @@ class MCPServers(AsyncResource):
     def _publish(self, server: str, tools: list[MCPTool]) -> None:
         names = self._published.setdefault(server, [])
         for tool in tools:
-            registered = self.registry.register(
-                tool, namespace=server if self._namespace else None
-            )
+            registered = self.registry.register(tool, namespace=server if self._namespace else None)
             names.append(registered.name)
 
     def _unpublish(self, server: str) -> None:

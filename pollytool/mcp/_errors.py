@@ -9,15 +9,13 @@ import mcp_types as types
 from mcp import MCPError as SDKError
 from pydantic import ValidationError
 
-from ..errors import (
-    MCPConnectionError,
-    MCPError,
-    MCPRequestError,
-    MCPTimeoutError,
-    redact,
-)
+from ..errors import MCPConnectionError, MCPError, MCPRequestError, MCPTimeoutError, redact
 
 __all__ = ["is_http_rejection", "leaf", "translate"]
+
+
+#: The codes the SDK's Streamable HTTP transport reports an HTTP error status with.
+_HTTP_STAND_INS = frozenset({types.INTERNAL_ERROR, types.METHOD_NOT_FOUND, types.INVALID_REQUEST})
 
 
 def leaf(exc: BaseException) -> BaseException:
@@ -37,14 +35,26 @@ def translate(
     doing: str,
     timeout: float | None = None,
     stderr: str = "",
+    http_status: int | None = None,
 ) -> MCPError:
     """The :class:`MCPError` for *exc*, raised while *doing* (``"connecting"``,
     ``"calling tool 'x'"``...). *timeout* is the limit that applied, *stderr* the server's
-    last words."""
+    last words, *http_status* the HTTP error status a remote server answered with."""
     cause = leaf(exc)
     if isinstance(cause, MCPError):
         return cause
     message = redact(str(cause)) or type(cause).__name__
+    if isinstance(cause, httpx2.HTTPStatusError):
+        http_status = cause.response.status_code
+    elif not (isinstance(cause, SDKError) and cause.code in _HTTP_STAND_INS):
+        http_status = None
+    if http_status is not None:
+        return MCPConnectionError(
+            f"the server answered HTTP {http_status} while {doing}",
+            server=server,
+            code=http_status,
+            stderr=stderr,
+        )
     if isinstance(cause, SDKError):
         if cause.code == types.CONNECTION_CLOSED:
             return MCPConnectionError(
@@ -78,11 +88,6 @@ def translate(
             server=server,
             stderr=stderr,
         )
-    if isinstance(cause, httpx2.HTTPStatusError):
-        status = cause.response.status_code
-        return MCPConnectionError(
-            f"HTTP {status} while {doing}", server=server, code=status, stderr=stderr
-        )
     if isinstance(cause, FileNotFoundError | PermissionError) and cause.filename:
         return MCPConnectionError(
             f"cannot start {cause.filename!r} while {doing}: {cause.strerror} (is it installed "
@@ -96,13 +101,11 @@ def translate(
     )
 
 
+#: HTTP answers to a Streamable HTTP POST that mean "this is an SSE-only server" (the MCP
+#: spec's backwards-compatibility rule; 401/403 are not among them: SSE would fail alike).
+_SSE_ONLY_STATUSES = frozenset({400, 404, 405})
+
+
 def is_http_rejection(error: MCPError) -> bool:
-    """Whether a failed Streamable HTTP connect looks like the server speaks only SSE: an
-    HTTP 4xx answer to the POST (the SDK reports those as JSON-RPC errors)."""
-    if isinstance(error, MCPConnectionError) and error.code is not None:
-        return 400 <= error.code < 500
-    return isinstance(error, MCPRequestError) and error.code in (
-        types.METHOD_NOT_FOUND,
-        types.INTERNAL_ERROR,
-        types.INVALID_REQUEST,
-    )
+    """Whether a failed Streamable HTTP connect looks like the server speaks only SSE."""
+    return isinstance(error, MCPConnectionError) and error.code in _SSE_ONLY_STATUSES

@@ -177,6 +177,8 @@ class MCPClient(AsyncResource):
         self._refresh_wanted: anyio.Event | None = None
         self._failure: MCPError | None = None
         self._stderr: StderrLog | None = None
+        self._transport: str | None = None
+        self._http_error: int | None = None  # the last HTTP error status a remote server sent
 
     def __repr__(self) -> str:
         state = "connected" if self._session is not None else "not connected"
@@ -191,7 +193,17 @@ class MCPClient(AsyncResource):
 
     def describe(self) -> str:
         """The command line, or the URL and transport, of the server."""
-        return "in-process server" if self._in_process is not None else self.config.describe()
+        if self._in_process is not None:
+            return "in-process server"
+        if self._transport in ("http", "sse"):
+            return f"{self.config.url} ({self._transport})"
+        return self.config.describe()
+
+    @property
+    def transport(self) -> str:
+        """The transport in use (``"stdio"``, ``"http"``, ``"sse"``, ``"in-process"``); for a
+        URL without a type, ``"sse"`` when the server turned out to speak only SSE."""
+        return self._transport or ("in-process" if self._in_process else self.config.transport)
 
     @property
     def connected(self) -> bool:
@@ -285,6 +297,9 @@ class MCPClient(AsyncResource):
         started = False
         try:
             for transport in self._transports():
+                self._failure = None
+                self._http_error = None
+                self._transport = transport
                 deadline = anyio.current_time() + self.config.connect_timeout
                 connecting = anyio.CancelScope(deadline=deadline)
                 try:
@@ -314,6 +329,7 @@ class MCPClient(AsyncResource):
                         doing=f"connecting ({self.describe()})",
                         timeout=self.config.connect_timeout if timed_out else self.config.timeout,
                         stderr=self._stderr.tail() if self._stderr else "",
+                        http_status=self._http_error,
                     )
                     if started:  # the connection was up; closing it failed
                         server_logger.warning("%s", failure)
@@ -397,12 +413,30 @@ class MCPClient(AsyncResource):
                 headers=headers,
                 timeout=config.connect_timeout,
                 sse_read_timeout=_HTTP_READ_TIMEOUT,
-                httpx_client_factory=self._http_client_factory,
+                httpx_client_factory=self._watched_http_client,
                 auth=self._auth,
             )
-        http = self._http_client_factory(headers=headers, timeout=timeout, auth=self._auth)
+        http = self._watched_http_client(headers=headers, timeout=timeout, auth=self._auth)
         await stack.enter_async_context(http)
         return streamable_http_client(config.url, http_client=http)
+
+    def _watched_http_client(
+        self,
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient:
+        """The factory's client, noting HTTP error statuses (the SDK reports a rejected
+        request without its status; ``HTTP 401`` is what a user needs to know)."""
+        http = self._http_client_factory(headers=headers, timeout=timeout, auth=auth)
+
+        async def note_status(response: httpx2.Response) -> None:
+            if response.status_code >= 400:
+                self._http_error = response.status_code
+
+        hooks = http.event_hooks
+        http.event_hooks = {**hooks, "response": [*hooks.get("response", []), note_status]}
+        return http
 
     # ------------------------------------------------------------------ tool list changes
 
@@ -484,6 +518,7 @@ class MCPClient(AsyncResource):
     @contextmanager
     def _request(self, doing: str, timeout: float | None = None) -> Iterator[None]:
         """Translate what a request raises into the MCPError family."""
+        self._http_error = None
         try:
             yield
         except MCPError:
@@ -496,6 +531,7 @@ class MCPClient(AsyncResource):
                 doing=doing,
                 timeout=timeout or self.config.timeout,
                 stderr=stderr,
+                http_status=self._http_error,
             ) from exc
 
     async def _all_pages(

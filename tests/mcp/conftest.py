@@ -10,11 +10,13 @@ server is started once per module and backend, not once per test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -140,33 +142,33 @@ def uds_client_factory(socket: str) -> object:
     return factory
 
 
-async def _drain(stream: anyio.abc.ByteReceiveStream) -> None:
-    async for _ in stream:
-        pass
+async def _drain(stream: anyio.streams.buffered.BufferedByteReceiveStream) -> None:
+    with contextlib.suppress(anyio.EndOfStream, anyio.IncompleteRead):
+        while True:
+            await stream.receive()
 
 
-async def start_everything_http(
-    everything_bin: str, mode: str, socket: str, ready_text: str
-) -> AsyncIterator[None]:
+@asynccontextmanager
+async def everything_http(everything_bin: str, mode: str, socket: str) -> AsyncIterator[None]:
     """Run server-everything in *mode* (``streamableHttp`` or ``sse``) listening on the Unix
-    socket *socket* (its ``PORT`` may be a socket path), until the generator is closed.
-    A Unix socket keeps the test server off the network and free of port races."""
+    socket *socket* (its ``PORT`` may be a socket path) while the block runs. A Unix socket
+    keeps the test server off the network and free of port races."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"), "PORT": socket}
     process = await anyio.open_process(
         [everything_bin, mode], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     assert process.stderr is not None
-    async with process, anyio.create_task_group() as tg:
-        buffered = anyio.streams.buffered.BufferedByteReceiveStream(process.stderr)
+    async with process:
+        stderr = anyio.streams.buffered.BufferedByteReceiveStream(process.stderr)
         with anyio.fail_after(30):
-            while ready_text.encode() not in await buffered.receive_until(b"\n", 65536):
+            while b"port " + socket.encode() not in await stderr.receive_until(b"\n", 65536):
                 pass
-        tg.start_soon(_drain, buffered)
-        try:
-            yield
-        finally:
-            process.terminate()
-            tg.cancel_scope.cancel()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_drain, stderr)  # ends at end-of-file, when the server exits
+            try:
+                yield
+            finally:
+                process.terminate()
 
 
 @pytest.fixture

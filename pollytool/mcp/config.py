@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-from ..errors import MCPConfigError
+from ..errors import MCPConfigError, redact
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -149,10 +149,11 @@ class MCPServerConfig:
         return [self.command, *self.args]
 
     def describe(self) -> str:
-        """A one-line description: the command line, or the URL and transport."""
+        """A one-line description: the command line, or the URL and transport (API keys in
+        them redacted)."""
         if self.transport == "stdio":
-            return shlex.join(self.argv)
-        return f"{self.url} ({self.transport})"
+            return redact(shlex.join(self.argv))
+        return redact(f"{self.url} ({self.transport})")
 
     def wants_tool(self, name: str) -> bool:
         """Whether the include/exclude lists let tool *name* through."""
@@ -191,7 +192,7 @@ def server_from_command(command: str, *, name: str | None = None) -> MCPServerCo
     if re.match(r"https?://", text):
         host = re.sub(r"^https?://([^/:?#]+).*$", r"\1", text)
         return MCPServerConfig(
-            name or host, "http", url=text, sse_fallback=True, source=f"--mcp {command!r}"
+            name or host, "http", url=text, sse_fallback=True, source=redact(f"--mcp {command!r}")
         )
     try:
         argv = shlex.split(text)
@@ -204,7 +205,7 @@ def server_from_command(command: str, *, name: str | None = None) -> MCPServerCo
         "stdio",
         command=argv[0],
         args=tuple(argv[1:]),
-        source=f"--mcp {command!r}",
+        source=redact(f"--mcp {command!r}"),
     )
 
 

@@ -125,3 +125,7 @@ def make_raw_server() -> Server[Any]:
 
 def tool_names(tools: list[Any]) -> list[str]:
     return sorted(tool.name for tool in tools)
+
+
+if __name__ == "__main__":  # a stdio server: python tests/mcp/_inprocess.py
+    make_server("script").run()

@@ -12,15 +12,20 @@ from .registry import (
     sanitize_tool_name,
     split_namespaced_name,
 )
+from .sandbox import SandboxSpec
+from .shell import ShellTool, load_shell_tools
 
 __all__ = [
     "BaseTool",
     "FunctionTool",
     "NamespacedTool",
+    "SandboxSpec",
+    "ShellTool",
     "Tool",
     "ToolOutput",
     "ToolRegistry",
     "ToolSpec",
+    "load_shell_tools",
     "namespaced_name",
     "sanitize_tool_name",
     "split_namespaced_name",

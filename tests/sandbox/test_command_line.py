@@ -94,7 +94,7 @@ def test_read_path_equal_to_or_above_a_credential_unmasks_it(home: Path) -> None
 
 
 def test_writable_paths_must_exist_and_stay_out_of_credentials(home: Path) -> None:
-    with pytest.raises(SandboxSpecError, match="writable path '~/missing'.*does not exist"):
+    with pytest.raises(SandboxSpecError, match=r"writable path '~/missing'.*does not exist"):
         command(SandboxSpec(writable_paths=("~/missing",)), home)
     with pytest.raises(SandboxSpecError, match="inside the credential path"):
         command(SandboxSpec(writable_paths=("~/.ssh",)), home)

@@ -11,8 +11,7 @@ import anyio
 import pytest
 
 from pollytool.errors import SandboxSpecError, SandboxUnavailableError
-from pollytool.tools.sandbox import SandboxSpec, check_sandbox, sandboxed_command
-from pollytool.tools.sandbox import _command, _linux
+from pollytool.tools.sandbox import SandboxSpec, _command, _linux, check_sandbox, sandboxed_command
 from tests.sandbox.helpers import require, require_bwrap
 
 pytestmark = pytest.mark.anyio
@@ -26,7 +25,7 @@ def _linux_with_bwrap() -> None:
 
 async def test_missing_bwrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(_linux, "BWRAP_LOCATIONS", (str(tmp_path / "bwrap"),))
-    with pytest.raises(SandboxUnavailableError, match="bubblewrap.*not installed") as info:
+    with pytest.raises(SandboxUnavailableError, match=r"bubblewrap.*not installed") as info:
         await check_sandbox()
     assert "POLLYTOOL_NOSANDBOX=true" in str(info.value)
     with pytest.raises(SandboxUnavailableError):
@@ -48,7 +47,7 @@ async def test_bwrap_others_could_replace_is_refused(
     shared.chmod(0o777)
     shutil.copy2(_linux.find_bwrap(), shared / "bwrap")
     monkeypatch.setattr(_linux, "BWRAP_LOCATIONS", (str(shared / "bwrap"),))
-    with pytest.raises(SandboxUnavailableError, match="cannot be trusted.*writable by other"):
+    with pytest.raises(SandboxUnavailableError, match=r"cannot be trusted.*writable by other"):
         await check_sandbox()
 
 

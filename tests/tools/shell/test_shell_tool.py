@@ -231,7 +231,7 @@ async def test_discovery_has_a_time_limit(tmp_path: Path, monkeypatch: pytest.Mo
     path.write_text("#!/bin/sh\nsleep 1000\n")
     path.chmod(0o755)
     monkeypatch.setattr(_tool, "SCHEMA_TIMEOUT", 0.2)
-    with pytest.raises(ToolLoadError, match="'--schema' did not finish within 0.2s"):
+    with pytest.raises(ToolLoadError, match=r"'--schema' did not finish within 0\.2s"):
         await ShellTool.load(path)
 
 

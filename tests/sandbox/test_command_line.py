@@ -56,6 +56,9 @@ def test_the_base_flags_are_always_there(home: Path) -> None:
     assert "/tmp" in pairs(argv, "--tmpfs")
     assert argv[-4:] == ["--", "/usr/bin/tool", "--execute", "{}"]
     assert "--setenv" not in argv and "--unsetenv" not in argv  # env is filtered in Python
+    plan = plan_filesystem(SandboxSpec(), [str(home)])
+    execs = bwrap_command(BWRAP, SandboxSpec(), plan, ["/x"], "/", exec_bwrap=True)
+    assert execs[:3] == ["/bin/sh", "-c", 'exec "$@" 3<"$0"'] and execs[4] == BWRAP
 
 
 def test_masks_come_after_writable_binds(home: Path) -> None:  # T36 regression guard

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import sys
@@ -67,6 +68,10 @@ async def sandboxed_command(
         # To stop it (timeout, cancellation): os.killpg(process.pid, signal.SIGKILL).
         # On Linux that ends every process of the tool, including setsid'd ones.
 
+    Start the process from the task that called this function: on Linux the command is
+    tailored to how the running event loop starts processes (see the Linux backend's notes
+    on ``--die-with-parent``).
+
     Args:
         spec: what the process may do; ``None`` runs *argv* as it is, with *env* unfiltered.
         argv: the command; a program path inside a hidden directory (the private ``/tmp``)
@@ -89,6 +94,7 @@ async def sandboxed_command(
         _build,
         backend,
         spec,
+        exec_bwrap=_spawns_from_loop_thread(),
         argv=list(argv),
         env=dict(os.environ if env is None else env),
         cwd=None if cwd is None else os.fspath(cwd),
@@ -101,6 +107,7 @@ def _build(
     backend: str,
     spec: SandboxSpec | None,
     *,
+    exec_bwrap: bool = False,
     argv: list[str],
     env: dict[str, str],
     cwd: str | None,
@@ -115,12 +122,22 @@ def _build(
     if backend == "bwrap":
         if "TMPDIR" in filtered:
             filtered["TMPDIR"] = _TMP  # the private /tmp is the only temp directory inside
-        command = bwrap_command(find_bwrap(), spec, plan, argv, cwd)
+        command = bwrap_command(find_bwrap(), spec, plan, argv, cwd, exec_bwrap=exec_bwrap)
         return SandboxCommand(command, filtered, cwd, backend)
     tmpdir = env.get("TMPDIR") or _TMP
     return SandboxCommand(
         seatbelt_command(find_sandbox_exec(), spec, plan, argv, tmpdir), filtered, cwd, backend
     )
+
+
+def _spawns_from_loop_thread() -> bool:
+    """Whether the running event loop starts processes from its own thread (asyncio does;
+    trio uses worker threads)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 # Backend name per probed program path: probed once per process when it worked.

@@ -13,10 +13,13 @@ The command line follows what was found by attacking it (see the package docstri
 
 bwrap is taken only from fixed, root-owned locations, never from ``PATH``.
 
-The command starts with ``/bin/sh``, which opens the seccomp filter on descriptor 3 for bwrap
-and stays bwrap's parent. So the command needs no inherited descriptors, and bwrap's
-``--die-with-parent`` follows that shell rather than the thread that started it (trio starts
-processes from worker threads, which exit when idle; bwrap would die with them).
+The command starts with ``/bin/sh``, which opens the seccomp filter on descriptor 3 for bwrap,
+so the command needs no inherited descriptors. bwrap's ``--die-with-parent`` follows the
+*thread* that started it. Under asyncio that is the event loop's thread, so the shell execs
+bwrap and the sandbox dies with the SDK process, even when that is SIGKILLed. trio starts
+processes from worker threads that exit when idle (bwrap would die with them after ~10 s), so
+there the shell stays bwrap's parent: timeouts and cancellation still kill everything, but a
+SIGKILLed SDK leaves the sandbox running until its command ends.
 """
 
 from __future__ import annotations
@@ -44,9 +47,10 @@ BWRAP_LOCATIONS = (
     "/run/current-system/sw/bin/bwrap",
 )
 SHELL = "/bin/sh"
-#: The wrapper: run bwrap (``"$@"``) with the filter (``$0``) on fd 3, as a child of the shell
-#: (``; exit`` keeps the shell from replacing itself with bwrap).
-_WRAPPER = '"$@" 3<"$0"; exit "$?"'
+#: The wrappers: run bwrap (``"$@"``) with the filter (``$0``) on fd 3, replacing the shell, or
+#: as its child (``; exit`` keeps the shell from replacing itself with bwrap).
+_EXEC_WRAPPER = 'exec "$@" 3<"$0"'
+_CHILD_WRAPPER = '"$@" 3<"$0"; exit "$?"'
 _TMP = "/tmp"
 _RESOLV_CONF = "/etc/resolv.conf"
 _NSSWITCH_CONF = "/etc/nsswitch.conf"
@@ -157,9 +161,17 @@ def _nsswitch_files_only() -> str:
 
 
 def bwrap_command(
-    bwrap: str, spec: SandboxSpec, plan: FilesystemPlan, argv: list[str], cwd: str
+    bwrap: str,
+    spec: SandboxSpec,
+    plan: FilesystemPlan,
+    argv: list[str],
+    cwd: str,
+    *,
+    exec_bwrap: bool = False,
 ) -> list[str]:
-    """The full command line that runs *argv* in *cwd* under *spec* (resolved as *plan*)."""
+    """The full command line that runs *argv* in *cwd* under *spec* (resolved as *plan*).
+    *exec_bwrap*: the process is started from a thread that lives as long as the SDK's event
+    loop, so bwrap may replace the shell (see the module docstring)."""
     files = _support_files()
     args = [
         bwrap,
@@ -193,7 +205,8 @@ def bwrap_command(
             if os.path.exists(conf):
                 args += ["--ro-bind", replacement, os.path.realpath(conf)]
     args += ["--seccomp", "3", "--chdir", cwd, "--", *argv]
-    return [SHELL, "-c", _WRAPPER, files.seccomp, *args]
+    wrapper = _EXEC_WRAPPER if exec_bwrap else _CHILD_WRAPPER
+    return [SHELL, "-c", wrapper, files.seccomp, *args]
 
 
 def _needed_under_tmp(program: str, cwd: str) -> list[str]:

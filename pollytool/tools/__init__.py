@@ -13,16 +13,21 @@ from .registry import (
     sanitize_tool_name,
     split_namespaced_name,
 )
+from .sandbox import SandboxSpec
+from .shell import ShellTool, load_shell_tools
 
 __all__ = [
     "BaseTool",
     "FunctionTool",
     "MCPTool",
     "NamespacedTool",
+    "SandboxSpec",
+    "ShellTool",
     "Tool",
     "ToolOutput",
     "ToolRegistry",
     "ToolSpec",
+    "load_shell_tools",
     "namespaced_name",
     "sanitize_tool_name",
     "split_namespaced_name",

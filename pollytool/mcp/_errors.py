@@ -9,7 +9,13 @@ import mcp_types as types
 from mcp import MCPError as SDKError
 from pydantic import ValidationError
 
-from ..errors import MCPConnectionError, MCPError, MCPRequestError, MCPTimeoutError, redact
+from ..errors import (
+    MCPConnectionError,
+    MCPRequestError,
+    MCPTimeoutError,
+    PollyError,
+    redact,
+)
 
 __all__ = ["is_http_rejection", "leaf", "translate"]
 
@@ -36,12 +42,13 @@ def translate(
     timeout: float | None = None,
     stderr: str = "",
     http_status: int | None = None,
-) -> MCPError:
+) -> PollyError:
     """The :class:`MCPError` for *exc*, raised while *doing* (``"connecting"``,
-    ``"calling tool 'x'"``...). *timeout* is the limit that applied, *stderr* the server's
+    ``"calling tool 'x'"``...); pollytool's own errors (a sandbox that cannot be set up)
+    are returned as they are. *timeout* is the limit that applied, *stderr* the server's
     last words, *http_status* the HTTP error status a remote server answered with."""
     cause = leaf(exc)
-    if isinstance(cause, MCPError):
+    if isinstance(cause, PollyError):
         return cause
     message = redact(str(cause)) or type(cause).__name__
     if isinstance(cause, httpx2.HTTPStatusError):
@@ -106,6 +113,6 @@ def translate(
 _SSE_ONLY_STATUSES = frozenset({400, 404, 405})
 
 
-def is_http_rejection(error: MCPError) -> bool:
+def is_http_rejection(error: PollyError) -> bool:
     """Whether a failed Streamable HTTP connect looks like the server speaks only SSE."""
     return isinstance(error, MCPConnectionError) and error.code in _SSE_ONLY_STATUSES

@@ -34,13 +34,21 @@ import mcp_types as types
 from anyio.abc import TaskGroup, TaskStatus
 from mcp import Client, StdioServerParameters, stdio_client
 from mcp.client.sse import sse_client
+from mcp.client.stdio import get_default_environment
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from .._resource import AsyncResource
 from .._version import __version__
-from ..errors import MCPConfigError, MCPConnectionError, MCPError, MCPRequestError
+from ..errors import (
+    MCPConfigError,
+    MCPConnectionError,
+    MCPRequestError,
+    PollyError,
+    SandboxSpecError,
+)
 from ..tools.mcp import MCPTool
+from ..tools.sandbox import SandboxSpec, sandboxed_command, sandboxing_disabled
 from . import results
 from ._errors import is_http_rejection, translate
 from ._stderr import StderrLog, server_logger
@@ -108,7 +116,13 @@ class MCPClient(AsyncResource):
         connect_timeout: seconds for starting the server and the handshake (default 30).
         timeout: seconds for each request (default 120); ``call_tool`` can override it.
         mode: ``"auto"`` (default) or ``"legacy"``, see :class:`MCPServerConfig`.
-        sandbox: run a stdio server in the sandbox (``True`` or a policy mapping).
+        sandbox: run a stdio server in the sandbox: ``True``, a policy mapping or a
+            :class:`~pollytool.tools.sandbox.SandboxSpec`; ``False`` never (even with
+            *sandbox_default*).
+        sandbox_default: the sandbox for a stdio server whose config does not say (a server's
+            own policy is merged into it); ``None``: no sandbox unless the config asks.
+        nosandbox: run unsandboxed whatever the config says (default: the
+            ``POLLYTOOL_NOSANDBOX`` environment variable); a warning is logged.
         stderr: a file (with a file descriptor) for a stdio server's standard error, instead
             of the ``pollytool.mcp.server`` logger.
         on_progress: receives :class:`~pollytool.mcp.MCPProgress` reports of tool calls.
@@ -131,7 +145,9 @@ class MCPClient(AsyncResource):
         connect_timeout: float | None = None,
         timeout: float | None = None,
         mode: str | None = None,
-        sandbox: bool | Mapping[str, Any] | None = None,
+        sandbox: SandboxSpec | bool | Mapping[str, Any] | None = None,
+        sandbox_default: SandboxSpec | bool | Mapping[str, Any] | None = None,
+        nosandbox: bool | None = None,
         stderr: TextIO | None = None,
         on_progress: ProgressCallback | None = None,
         on_log: LogCallback | None = None,
@@ -163,6 +179,10 @@ class MCPClient(AsyncResource):
                 source="in-process",
             )
         self.config: MCPServerConfig = dataclasses.replace(base, **overrides)
+        #: The sandbox the stdio server runs in, or ``None``.
+        self.sandbox: SandboxSpec | None = (
+            None if self._in_process is not None else self._sandbox_for(sandbox_default, nosandbox)
+        )
         self._auth = auth
         self._http_client_factory = http_client_factory or _default_http_client
         self._stderr_file = stderr
@@ -175,7 +195,7 @@ class MCPClient(AsyncResource):
         self._stop: anyio.Event | None = None
         self._closed: anyio.Event | None = None
         self._refresh_wanted: anyio.Event | None = None
-        self._failure: MCPError | None = None
+        self._failure: PollyError | None = None
         self._stderr: StderrLog | None = None
         self._transport: str | None = None
         self._http_error: int | None = None  # the last HTTP error status a remote server sent
@@ -355,7 +375,7 @@ class MCPClient(AsyncResource):
     ) -> None:
         config = self.config
         if transport == "stdio":
-            server: Any = self._stdio_transport(stderr_group)
+            server: Any = await self._stdio_transport(stderr_group)
         elif transport == "in-process":
             server = self._in_process
         else:
@@ -374,25 +394,56 @@ class MCPClient(AsyncResource):
             self._stderr.close_writer()  # the server has its copy; ours would hide its exit
         self._session = session
 
-    def _stdio_transport(self, stderr_group: TaskGroup) -> Any:
+    async def _stdio_transport(self, stderr_group: TaskGroup) -> Any:
         config = self.config
-        if config.sandbox not in (None, False):
-            raise MCPConfigError(
-                "sandboxed stdio servers need pollytool.tools.sandbox, which this version "
-                "does not have yet; remove 'sandbox' or set it to false",
-                server=self.name,
-            )
         params = StdioServerParameters(
             command=config.command,
             args=list(config.args),
             env=dict(config.env) or None,
             cwd=config.cwd,
         )
+        if self.sandbox is not None:
+            # spawned right after, from this task, as sandboxed_command requires
+            command = await sandboxed_command(
+                self.sandbox,
+                config.argv,
+                env=get_default_environment() | dict(config.env),
+                cwd=config.cwd,
+            )
+            params = StdioServerParameters(
+                command=command.argv[0], args=command.argv[1:], env=command.env, cwd=command.cwd
+            )
         if self._stderr_file is not None:
             return stdio_client(params, errlog=self._stderr_file)
         self._stderr = StderrLog(self.name)
         stderr_group.start_soon(self._stderr.pump)
         return stdio_client(params, errlog=self._stderr.writer)
+
+    def _sandbox_for(
+        self,
+        default: SandboxSpec | bool | Mapping[str, Any] | None,
+        nosandbox: bool | None,
+    ) -> SandboxSpec | None:
+        """The sandbox a stdio server runs in: its config's own policy merged into the
+        default; ``"sandbox": false`` in the config opts out (the config is the user's own,
+        unlike a shell script's schema, which may not lift its caller's policy)."""
+        asked = self.config.sandbox
+        if self.config.transport != "stdio" or asked is False:
+            return None
+        try:
+            base = SandboxSpec.parse(default)
+        except SandboxSpecError as exc:
+            raise MCPConfigError(f"sandbox_default: {exc}", server=self.name) from exc
+        own = asked if isinstance(asked, SandboxSpec) else None
+        if sandboxing_disabled(nosandbox):
+            if own is not None or base is not None:
+                server_logger.warning(
+                    "sandboxing is disabled: MCP server %r runs unsandboxed", self.name
+                )
+            return None
+        if base is None or own is None:
+            return base or own
+        return base.merge(own)
 
     async def _finish_stderr(self, stderr_group: TaskGroup) -> None:
         """After the server exited: let the stderr pump log its last lines (a descendant
@@ -477,7 +528,7 @@ class MCPClient(AsyncResource):
             self._refresh_wanted = anyio.Event()
             try:
                 self._tools = await self._list_tools()
-            except MCPError as exc:
+            except PollyError as exc:
                 server_logger.warning("[%s] cannot refresh the tool list: %s", self.name, exc)
                 continue
             if self._on_tools_changed is not None:
@@ -521,7 +572,7 @@ class MCPClient(AsyncResource):
         self._http_error = None
         try:
             yield
-        except MCPError:
+        except PollyError:
             raise
         except Exception as exc:
             stderr = self._stderr.tail() if self._stderr else ""
@@ -569,6 +620,7 @@ class MCPClient(AsyncResource):
                 title=tool.title,
                 annotations=tool.annotations,
                 output_schema=tool.output_schema,
+                sandboxed=self.sandbox is not None,
             )
             for tool in listed
             if self.config.wants_tool(tool.name)

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-from ..errors import MCPConfigError, redact
+from ..errors import MCPConfigError, SandboxSpecError, redact
+from ..tools.sandbox import SandboxSpec
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -89,8 +90,10 @@ class MCPServerConfig:
         mode: MCP protocol negotiation, ``"auto"`` (newest version the server speaks) or
             ``"legacy"`` (the 2025 ``initialize`` handshake directly; for servers that never
             answer unknown requests).
-        sandbox: ``None`` (not set), ``False`` (explicitly unsandboxed), ``True`` (sandbox
-            with default policy) or a policy mapping; stdio servers only.
+        sandbox: run a stdio server in the sandbox: ``None`` (not set: the loader's default
+            applies), ``False`` (never, even when the loader sandboxes by default), or a
+            :class:`~pollytool.tools.sandbox.SandboxSpec` (``True`` and a policy mapping such
+            as ``{"allowNetwork": true}`` are parsed into one).
         include_tools: when set, only these tools are offered.
         exclude_tools: tools never offered.
         source: where the config came from (``"mcp.json#files"``, ``"--mcp 'npx ...'"``).
@@ -108,7 +111,7 @@ class MCPServerConfig:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     timeout: float = DEFAULT_TIMEOUT
     mode: str = "auto"
-    sandbox: bool | Mapping[str, Any] | None = None
+    sandbox: SandboxSpec | bool | Mapping[str, Any] | None = None
     include_tools: tuple[str, ...] | None = None
     exclude_tools: tuple[str, ...] = ()
     source: str = ""
@@ -128,11 +131,16 @@ class MCPServerConfig:
                 f"a {self.transport} server needs an http:// or https:// url, got {self.url!r}",
                 server=self.name,
             )
-        if self.transport != "stdio" and self.sandbox not in (None, False):
-            raise MCPConfigError(
-                "sandbox applies to stdio servers only (a remote server runs elsewhere)",
-                server=self.name,
-            )
+        if self.sandbox not in (None, False):
+            if self.transport != "stdio":
+                raise MCPConfigError(
+                    "sandbox applies to stdio servers only (a remote server runs elsewhere)",
+                    server=self.name,
+                )
+            try:
+                object.__setattr__(self, "sandbox", SandboxSpec.parse(self.sandbox))
+            except SandboxSpecError as exc:
+                raise MCPConfigError(str(exc), server=self.name) from exc
         if self.mode not in _MODES:
             raise MCPConfigError(
                 f"mode must be 'auto' or 'legacy', not {self.mode!r}", server=self.name

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import anyio
 
 from .._resource import AsyncResource
-from ..errors import DuplicateToolError, MCPConnectionError, MCPError
+from ..errors import DuplicateToolError, MCPConnectionError, PollyError
 from ..tools.registry import ToolRegistry
 from ._stderr import server_logger
 from .client import HTTPClientFactory, MCPClient
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
     from ..tools.base import Tool
     from ..tools.mcp import MCPTool
+    from ..tools.sandbox import SandboxSpec
 
 __all__ = ["MCPConfigSource", "MCPServers", "load_mcp_servers", "resolve_mcp_configs"]
 
@@ -63,6 +64,8 @@ def load_mcp_servers(
     *,
     registry: ToolRegistry | None = None,
     namespace: bool = True,
+    sandbox_default: SandboxSpec | bool | Mapping[str, Any] | None = None,
+    nosandbox: bool | None = None,
     http_client_factory: HTTPClientFactory | None = None,
     on_progress: ProgressCallback | None = None,
     on_log: LogCallback | None = None,
@@ -75,7 +78,11 @@ def load_mcp_servers(
         registry: register the tools here (next to your own tools); default: a new registry.
         namespace: publish tools as ``server__tool`` (default). Without it tools keep their
             own names, and two servers offering the same name is an error.
-        http_client_factory, on_progress, on_log: passed to every :class:`MCPClient`.
+        sandbox_default: the sandbox every stdio server runs in unless its config says
+            ``"sandbox": false`` (its own ``sandbox`` policy is merged in); ``None``: only
+            servers whose config asks are sandboxed.
+        nosandbox, http_client_factory, on_progress, on_log: passed to every
+            :class:`MCPClient`.
         on_tools_changed: receives a server's new tool list after it changed (the registry
             is already updated).
     """
@@ -83,6 +90,8 @@ def load_mcp_servers(
         config,
         registry=registry,
         namespace=namespace,
+        sandbox_default=sandbox_default,
+        nosandbox=nosandbox,
         http_client_factory=http_client_factory,
         on_progress=on_progress,
         on_log=on_log,
@@ -104,6 +113,8 @@ class MCPServers(AsyncResource):
         *,
         registry: ToolRegistry | None = None,
         namespace: bool = True,
+        sandbox_default: SandboxSpec | bool | Mapping[str, Any] | None = None,
+        nosandbox: bool | None = None,
         http_client_factory: HTTPClientFactory | None = None,
         on_progress: ProgressCallback | None = None,
         on_log: LogCallback | None = None,
@@ -114,6 +125,8 @@ class MCPServers(AsyncResource):
         self.clients: dict[str, MCPClient] = {}
         self._namespace = namespace
         self._client_options: dict[str, Any] = {
+            "sandbox_default": sandbox_default,
+            "nosandbox": nosandbox,
             "http_client_factory": http_client_factory,
             "on_progress": on_progress,
             "on_log": on_log,
@@ -188,12 +201,12 @@ class MCPServers(AsyncResource):
                 closing.start_soon(client.aclose)
 
     async def _connect_all(self, task_group: TaskGroup) -> None:
-        failures: dict[str, MCPError] = {}
+        failures: dict[str, PollyError] = {}
 
         async def connect(client: MCPClient) -> None:
             try:
                 await client.start_in(task_group)
-            except MCPError as exc:
+            except PollyError as exc:
                 failures[client.name] = exc
 
         async with anyio.create_task_group() as connecting:

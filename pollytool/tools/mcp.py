@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MCPTool"]
 
+_SANDBOXED_SUFFIX = " [sandboxed]"  # as shell tools say it
+
 
 class _Caller(Protocol):
     """What an :class:`MCPTool` needs from its client."""
@@ -33,8 +35,9 @@ class MCPTool(BaseTool):
 
     ``name`` is the server's own name for the tool (a :class:`~pollytool.tools.ToolRegistry`
     publishes it as ``server__name`` when registered with ``namespace=server``). ``schema`` is
-    the server's input schema with ``title`` and ``description`` set; providers receive it in
-    their own JSON-Schema dialect. ``execute`` calls the tool and returns a
+    the server's input schema with ``title`` and ``description`` set (the description ends
+    in ``" [sandboxed]"`` when the server runs in the sandbox); providers receive it in their
+    own JSON-Schema dialect. ``execute`` calls the tool and returns a
     :class:`~pollytool.tools.ToolOutput` whose ``data`` is the full
     :class:`~pollytool.mcp.MCPToolResult`; a tool that reports ``isError`` gives an error
     output, a lost connection or a failed request raises
@@ -59,6 +62,7 @@ class MCPTool(BaseTool):
         title: str | None = None,
         annotations: Any = None,
         output_schema: dict[str, Any] | None = None,
+        sandboxed: bool = False,
     ) -> None:
         self._client = client
         self._name = name
@@ -69,7 +73,9 @@ class MCPTool(BaseTool):
         schema = copy.deepcopy(input_schema) if input_schema else {}
         schema.setdefault("type", "object")
         schema["title"] = name
-        schema["description"] = description or title or ""
+        schema["description"] = (description or title or "") + (
+            _SANDBOXED_SUFFIX if sandboxed else ""
+        )
         self._schema = schema
 
     def __repr__(self) -> str:

@@ -113,6 +113,6 @@ def translate(
 _SSE_ONLY_STATUSES = frozenset({400, 404, 405})
 
 
-def is_http_rejection(error: PollyError) -> bool:
+def is_http_rejection(error: PollyError | None) -> bool:
     """Whether a failed Streamable HTTP connect looks like the server speaks only SSE."""
     return isinstance(error, MCPConnectionError) and error.code in _SSE_ONLY_STATUSES

@@ -23,36 +23,27 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import shlex
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, contextmanager
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
 import httpx2
 import mcp_types as types
 from anyio.abc import TaskGroup, TaskStatus
-from mcp import Client, StdioServerParameters, stdio_client
-from mcp.client.sse import sse_client
-from mcp.client.stdio import get_default_environment
-from mcp.client.streamable_http import streamable_http_client
+from mcp import Client
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from .._resource import AsyncResource
 from .._version import __version__
-from ..errors import (
-    MCPConfigError,
-    MCPConnectionError,
-    MCPRequestError,
-    PollyError,
-    SandboxSpecError,
-)
+from ..errors import MCPConnectionError, MCPRequestError, PollyError
 from ..tools.mcp import MCPTool
-from ..tools.sandbox import SandboxSpec, sandboxed_command, sandboxing_disabled
+from ..tools.sandbox import SandboxSpec
 from . import results
 from ._errors import is_http_rejection, translate
-from ._stderr import StderrLog, server_logger
-from .config import MCPServerConfig, Transport, server_from_command
+from ._stderr import server_logger
+from ._transports import Connector, HTTPClientFactory, default_http_client, sandbox_for
+from .config import MCPServerConfig, Transport, server_for_transport
 from .notifications import (
     LOG_LEVELS,
     LogCallback,
@@ -71,29 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTPClientFactory", "MCPClient"]
 
-_HTTP_READ_TIMEOUT = 300.0  # an HTTP response (an SSE stream) may stay open this long idle
 _MAX_PAGES = 1000  # a server whose cursors never end cannot hang a listing
-_STDERR_DRAIN_SECONDS = 1.0
-
-
-class HTTPClientFactory(Protocol):
-    """Builds the ``httpx2.AsyncClient`` a remote connection uses (for proxies, custom TLS,
-    Unix sockets...); it receives the configured headers, timeout and auth."""
-
-    def __call__(
-        self,
-        headers: dict[str, str] | None = None,
-        timeout: httpx2.Timeout | None = None,
-        auth: httpx2.Auth | None = None,
-    ) -> httpx2.AsyncClient: ...
-
-
-def _default_http_client(
-    headers: dict[str, str] | None = None,
-    timeout: httpx2.Timeout | None = None,
-    auth: httpx2.Auth | None = None,
-) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(headers=headers, timeout=timeout, auth=auth)
 
 
 class MCPClient(AsyncResource):
@@ -168,7 +137,7 @@ class MCPClient(AsyncResource):
         if isinstance(server, MCPServerConfig):
             base = server
         elif isinstance(server, str):
-            base = _config_for(server, target)
+            base = server_for_transport(server, target)
         else:
             self._in_process = server
             default_name = getattr(server, "name", None)
@@ -181,11 +150,18 @@ class MCPClient(AsyncResource):
         self.config: MCPServerConfig = dataclasses.replace(base, **overrides)
         #: The sandbox the stdio server runs in, or ``None``.
         self.sandbox: SandboxSpec | None = (
-            None if self._in_process is not None else self._sandbox_for(sandbox_default, nosandbox)
+            None if self._in_process is not None else sandbox_for(
+                self.config, sandbox_default, nosandbox
+            )
+        )  # fmt: skip
+        self._connector = Connector(
+            self.config,
+            in_process=self._in_process,
+            sandbox=self.sandbox,
+            http_client_factory=http_client_factory or default_http_client,
+            auth=auth,
+            stderr_file=stderr,
         )
-        self._auth = auth
-        self._http_client_factory = http_client_factory or _default_http_client
-        self._stderr_file = stderr
         self._on_progress = on_progress
         self._on_log = on_log
         self._on_tools_changed = on_tools_changed
@@ -196,9 +172,7 @@ class MCPClient(AsyncResource):
         self._closed: anyio.Event | None = None
         self._refresh_wanted: anyio.Event | None = None
         self._failure: PollyError | None = None
-        self._stderr: StderrLog | None = None
         self._transport: str | None = None
-        self._http_error: int | None = None  # the last HTTP error status a remote server sent
 
     def __repr__(self) -> str:
         state = "connected" if self._session is not None else "not connected"
@@ -307,187 +281,82 @@ class MCPClient(AsyncResource):
         await self._closed.wait()
 
     async def _serve(self, *, task_status: TaskStatus[None]) -> None:
-        """The owner task: connect, publish the session, wait for the stop signal, close.
-        A failure to connect is left in ``_failure`` for :meth:`start_in` to raise.
-
-        The connect timeout is the deadline of a cancel scope around the whole connection
-        (lifted once connected): the SDK's client leaves its task groups open after
-        ``__aenter__``, so a scope around ``__aenter__`` alone would not nest."""
-        assert self._stop is not None and self._closed is not None
-        started = False
+        """The owner task: connect (trying each transport the config allows), serve until
+        the stop signal, close. A failure to connect is left in ``_failure`` for
+        :meth:`start_in` to raise."""
+        assert self._closed is not None
         try:
-            for transport in self._transports():
-                self._failure = None
-                self._http_error = None
-                self._transport = transport
-                deadline = anyio.current_time() + self.config.connect_timeout
-                connecting = anyio.CancelScope(deadline=deadline)
-                try:
-                    with connecting:
-                        async with anyio.create_task_group() as stderr_group:
-                            try:
-                                async with AsyncExitStack() as stack:
-                                    await self._connect(stack, transport, stderr_group)
-                                    async with anyio.create_task_group() as watchers:
-                                        await self._watch_for_changes(watchers)
-                                        self._tools = await self._list_tools()
-                                        connecting.deadline = math.inf
-                                        task_status.started()
-                                        started = True
-                                        await self._stop.wait()
-                                        watchers.cancel_scope.cancel()
-                            finally:
-                                await self._finish_stderr(stderr_group)
-                    if not connecting.cancelled_caught:
-                        return
-                    raise TimeoutError
-                except Exception as exc:
-                    timed_out = connecting.cancel_called and not started
-                    failure = translate(
-                        TimeoutError() if timed_out else exc,
-                        server=self.name,
-                        doing=f"connecting ({self.describe()})",
-                        timeout=self.config.connect_timeout if timed_out else self.config.timeout,
-                        stderr=self._stderr.tail() if self._stderr else "",
-                        http_status=self._http_error,
-                    )
-                    if started:  # the connection was up; closing it failed
-                        server_logger.warning("%s", failure)
-                        return
-                    self._failure = failure
-                    self._session = None
-                    if not (transport == "http" and is_http_rejection(failure)):
-                        break
-            task_status.started()
+            for transport in self._connector.kinds():
+                self._transport, self._failure = transport, None
+                self._failure = await self._connection(transport, task_status)
+                if not (transport == "http" and is_http_rejection(self._failure)):
+                    break
+            if self._failure is not None:
+                task_status.started()
         finally:
             self._session = None
             self._closed.set()
 
-    def _transports(self) -> list[str]:
-        if self._in_process is not None:
-            return ["in-process"]
-        if self.config.sse_fallback:
-            return ["http", "sse"]
-        return [self.config.transport]
+    async def _connection(self, transport: str, task_status: TaskStatus[None]) -> PollyError | None:
+        """One connection over *transport*, from connecting to closing; returns the reason
+        it could not connect, or ``None`` after it was up (and has been closed).
+
+        The connect timeout is the deadline of a cancel scope around the whole connection,
+        lifted once connected: the SDK's client leaves its task groups open after
+        ``__aenter__``, so a scope around ``__aenter__`` alone would not nest."""
+        assert self._stop is not None
+        connecting = anyio.CancelScope(deadline=anyio.current_time() + self.config.connect_timeout)
+        up = False
+        try:
+            with connecting:
+                async with anyio.create_task_group() as stderr_group:
+                    try:
+                        async with AsyncExitStack() as stack:
+                            await self._connect(stack, transport, stderr_group)
+                            async with anyio.create_task_group() as watchers:
+                                await self._watch_for_changes(watchers)
+                                self._tools = await self._list_tools()
+                                connecting.deadline = math.inf
+                                task_status.started()
+                                up = True
+                                await self._stop.wait()
+                                watchers.cancel_scope.cancel()
+                    finally:
+                        await self._connector.finish(stderr_group)
+            if connecting.cancelled_caught:
+                raise TimeoutError
+        except Exception as exc:
+            timed_out = connecting.cancel_called and not up
+            failure = translate(
+                TimeoutError() if timed_out else exc,
+                server=self.name,
+                doing=f"connecting ({self.describe()})",
+                timeout=self.config.connect_timeout if timed_out else self.config.timeout,
+                stderr=self._connector.stderr_tail(),
+                http_status=self._connector.http_error,
+            )
+            if not up:
+                self._session = None
+                return failure
+            server_logger.warning("%s", failure)  # the connection was up; closing it failed
+        return None
 
     async def _connect(
         self, stack: AsyncExitStack, transport: str, stderr_group: TaskGroup
     ) -> None:
-        config = self.config
-        if transport == "stdio":
-            server: Any = await self._stdio_transport(stderr_group)
-        elif transport == "in-process":
-            server = self._in_process
-        else:
-            server = await self._http_transport(stack, transport)
+        server = await self._connector.open(transport, stack, stderr_group)
         session = Client(
             server,
-            read_timeout_seconds=config.timeout,
-            mode=config.mode,
+            read_timeout_seconds=self.config.timeout,
+            mode=self.config.mode,
             message_handler=self._on_message,
             logging_callback=self._on_log_message,
             log_level="debug" if self._on_log is not None else None,
             client_info=types.Implementation(name="pollytool", version=__version__),
         )
         await stack.enter_async_context(session)
-        if self._stderr is not None:
-            self._stderr.close_writer()  # the server has its copy; ours would hide its exit
+        self._connector.spawned()
         self._session = session
-
-    async def _stdio_transport(self, stderr_group: TaskGroup) -> Any:
-        config = self.config
-        params = StdioServerParameters(
-            command=config.command,
-            args=list(config.args),
-            env=dict(config.env) or None,
-            cwd=config.cwd,
-        )
-        if self.sandbox is not None:
-            # spawned right after, from this task, as sandboxed_command requires
-            command = await sandboxed_command(
-                self.sandbox,
-                config.argv,
-                env=get_default_environment() | dict(config.env),
-                cwd=config.cwd,
-            )
-            params = StdioServerParameters(
-                command=command.argv[0], args=command.argv[1:], env=command.env, cwd=command.cwd
-            )
-        if self._stderr_file is not None:
-            return stdio_client(params, errlog=self._stderr_file)
-        self._stderr = StderrLog(self.name)
-        stderr_group.start_soon(self._stderr.pump)
-        return stdio_client(params, errlog=self._stderr.writer)
-
-    def _sandbox_for(
-        self,
-        default: SandboxSpec | bool | Mapping[str, Any] | None,
-        nosandbox: bool | None,
-    ) -> SandboxSpec | None:
-        """The sandbox a stdio server runs in: its config's own policy merged into the
-        default; ``"sandbox": false`` in the config opts out (the config is the user's own,
-        unlike a shell script's schema, which may not lift its caller's policy)."""
-        asked = self.config.sandbox
-        if self.config.transport != "stdio" or asked is False:
-            return None
-        try:
-            base = SandboxSpec.parse(default)
-        except SandboxSpecError as exc:
-            raise MCPConfigError(f"sandbox_default: {exc}", server=self.name) from exc
-        own = asked if isinstance(asked, SandboxSpec) else None
-        if sandboxing_disabled(nosandbox):
-            if own is not None or base is not None:
-                server_logger.warning(
-                    "sandboxing is disabled: MCP server %r runs unsandboxed", self.name
-                )
-            return None
-        if base is None or own is None:
-            return base or own
-        return base.merge(own)
-
-    async def _finish_stderr(self, stderr_group: TaskGroup) -> None:
-        """After the server exited: let the stderr pump log its last lines (a descendant
-        may still hold the pipe open, so not for long), then stop it."""
-        if self._stderr is not None:
-            self._stderr.close_writer()
-            with anyio.move_on_after(_STDERR_DRAIN_SECONDS, shield=True):
-                await self._stderr.wait_finished()
-        stderr_group.cancel_scope.cancel()
-
-    async def _http_transport(self, stack: AsyncExitStack, transport: str) -> Any:
-        config = self.config
-        headers = dict(config.headers) or None
-        timeout = httpx2.Timeout(config.connect_timeout, read=_HTTP_READ_TIMEOUT)
-        if transport == "sse":
-            return sse_client(
-                config.url,
-                headers=headers,
-                timeout=config.connect_timeout,
-                sse_read_timeout=_HTTP_READ_TIMEOUT,
-                httpx_client_factory=self._watched_http_client,
-                auth=self._auth,
-            )
-        http = self._watched_http_client(headers=headers, timeout=timeout, auth=self._auth)
-        await stack.enter_async_context(http)
-        return streamable_http_client(config.url, http_client=http)
-
-    def _watched_http_client(
-        self,
-        headers: dict[str, str] | None = None,
-        timeout: httpx2.Timeout | None = None,
-        auth: httpx2.Auth | None = None,
-    ) -> httpx2.AsyncClient:
-        """The factory's client, noting HTTP error statuses (the SDK reports a rejected
-        request without its status; ``HTTP 401`` is what a user needs to know)."""
-        http = self._http_client_factory(headers=headers, timeout=timeout, auth=auth)
-
-        async def note_status(response: httpx2.Response) -> None:
-            if response.status_code >= 400:
-                self._http_error = response.status_code
-
-        hooks = http.event_hooks
-        http.event_hooks = {**hooks, "response": [*hooks.get("response", []), note_status]}
-        return http
 
     # ------------------------------------------------------------------ tool list changes
 
@@ -569,20 +438,19 @@ class MCPClient(AsyncResource):
     @contextmanager
     def _request(self, doing: str, timeout: float | None = None) -> Iterator[None]:
         """Translate what a request raises into the MCPError family."""
-        self._http_error = None
+        self._connector.http_error = None
         try:
             yield
         except PollyError:
             raise
         except Exception as exc:
-            stderr = self._stderr.tail() if self._stderr else ""
             raise translate(
                 exc,
                 server=self.name,
                 doing=doing,
                 timeout=timeout or self.config.timeout,
-                stderr=stderr,
-                http_status=self._http_error,
+                stderr=self._connector.stderr_tail(),
+                http_status=self._connector.http_error,
             ) from exc
 
     async def _all_pages(
@@ -723,25 +591,3 @@ class MCPClient(AsyncResource):
         with self._request(f"getting prompt {name!r}"):
             result = await session.get_prompt(name, dict(arguments or {}))
         return results.prompt(result)
-
-
-def _config_for(transport: str, target: Sequence[str] | str | None) -> MCPServerConfig:
-    if transport == "stdio":
-        if isinstance(target, str):
-            config = server_from_command(target)
-            if config.transport != "stdio":
-                raise MCPConfigError(f"a stdio server needs a command, not {target!r}")
-            return config
-        if not target:
-            raise MCPConfigError("MCPClient('stdio', argv) needs a non-empty argv")
-        return server_from_command(shlex.join(target))
-    if transport in ("http", "sse"):
-        if not isinstance(target, str):
-            raise MCPConfigError(f"MCPClient({transport!r}, url) needs the URL as a string")
-        base = server_from_command(target)
-        kind: Transport = "sse" if transport == "sse" else "http"
-        return dataclasses.replace(base, transport=kind, sse_fallback=False)
-    raise MCPConfigError(
-        f"unknown MCP transport {transport!r}; use 'stdio', 'http' or 'sse' (or pass an "
-        "MCPServerConfig)"
-    )

@@ -28,12 +28,13 @@ nor an ``http(s)://`` URL is a command line, split with shell quoting rules.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
@@ -214,6 +215,29 @@ def server_from_command(command: str, *, name: str | None = None) -> MCPServerCo
         command=argv[0],
         args=tuple(argv[1:]),
         source=redact(f"--mcp {command!r}"),
+    )
+
+
+def server_for_transport(transport: str, target: Sequence[str] | str | None) -> MCPServerConfig:
+    """The server ``MCPClient(transport, target)`` names: ``("stdio", argv or command line)``,
+    ``("http", url)`` or ``("sse", url)``."""
+    if transport == "stdio":
+        if isinstance(target, str):
+            config = server_from_command(target)
+            if config.transport != "stdio":
+                raise MCPConfigError(f"a stdio server needs a command, not {target!r}")
+            return config
+        if not target:
+            raise MCPConfigError("MCPClient('stdio', argv) needs a non-empty argv")
+        return server_from_command(shlex.join(target))
+    if transport in ("http", "sse"):
+        if not isinstance(target, str):
+            raise MCPConfigError(f"MCPClient({transport!r}, url) needs the URL as a string")
+        kind: Transport = "sse" if transport == "sse" else "http"
+        return dataclasses.replace(server_from_command(target), transport=kind, sse_fallback=False)
+    raise MCPConfigError(
+        f"unknown MCP transport {transport!r}; use 'stdio', 'http' or 'sse' (or pass an "
+        "MCPServerConfig)"
     )
 
 

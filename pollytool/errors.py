@@ -32,6 +32,13 @@
     │   ├── ToolTimeoutError                       the tool ran past its timeout
     │   └── ToolExecutionError                     the tool itself failed
     ├── MaxIterationsError                         the tool loop hit max_iterations
+    ├── SkillError                                 an Agent Skill cannot be found, loaded or used
+    │   ├── SkillDirectoryError (also ValueError)  a skill directory is missing or not a directory
+    │   ├── SkillFormatError (also ValueError)     a SKILL.md cannot be read as a skill
+    │   ├── DuplicateSkillError (also ValueError)  two skills with one name in a catalog
+    │   ├── SkillNotFoundError (also LookupError)  no skill of that name in the catalog
+    │   └── SkillFileError                         a skill file is outside the skill, missing,
+    │                                              too large or not text
     ├── SchemaError                                a response schema cannot be built or used
     │   └── SchemaValidationError                  the model's output does not match the schema
     └── SessionError                               a session store failed
@@ -60,6 +67,7 @@ __all__ = [
     "ConfigurationError",
     "ContentFilterError",
     "ContextLengthError",
+    "DuplicateSkillError",
     "DuplicateToolError",
     "InvalidModelError",
     "InvalidRequestError",
@@ -82,6 +90,11 @@ __all__ = [
     "SessionCorruptError",
     "SessionError",
     "SessionNotFoundError",
+    "SkillDirectoryError",
+    "SkillError",
+    "SkillFileError",
+    "SkillFormatError",
+    "SkillNotFoundError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "ToolError",
@@ -327,6 +340,35 @@ class ToolTimeoutError(ToolError):
 
 class ToolExecutionError(ToolError):
     """The tool itself failed."""
+
+
+# --------------------------------------------------------------------------- skills
+
+
+class SkillError(PollyError):
+    """An Agent Skill cannot be found, loaded or used."""
+
+
+class SkillDirectoryError(SkillError, ValueError):
+    """A directory given to look for skills in does not exist or is not a directory."""
+
+
+class SkillFormatError(SkillError, ValueError):
+    """A ``SKILL.md`` cannot be read as a skill (no front matter, broken YAML, a required
+    field missing)."""
+
+
+class DuplicateSkillError(SkillError, ValueError):
+    """Two skills in one catalog have the same name."""
+
+
+class SkillNotFoundError(SkillError, LookupError):
+    """No skill of that name is in the catalog."""
+
+
+class SkillFileError(SkillError):
+    """A file of a skill cannot be read: the path leaves the skill's directory, or the file
+    is missing, not a regular file, too large or not UTF-8 text."""
 
 
 # --------------------------------------------------------------------------- schemas

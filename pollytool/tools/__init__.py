@@ -1,5 +1,5 @@
 """Tools the model can call: the protocol, Python function tools, the registry, shell and MCP
-tools."""
+tools, and the skill runtime."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from .registry import (
     sanitize_tool_name,
     split_namespaced_name,
 )
+from .skill_runtime import SkillRuntime
 
 __all__ = [
     "BaseTool",
     "FunctionTool",
     "NamespacedTool",
+    "SkillRuntime",
     "Tool",
     "ToolOutput",
     "ToolRegistry",

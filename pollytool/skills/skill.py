@@ -97,8 +97,8 @@ class Skill:
             raise self._error(relative, "does not exist") from None
         except OSError as exc:
             raise self._error(relative, f"cannot be opened ({exc.strerror})") from None
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
+        try:
+            info = os.fstat(fd)
             if stat.S_ISDIR(info.st_mode):
                 raise self._error(relative, "is a directory, not a file")
             if not stat.S_ISREG(info.st_mode):
@@ -107,7 +107,9 @@ class Skill:
                 raise self._error(
                     relative, f"is {info.st_size} bytes; at most {max_bytes} bytes can be read"
                 )
-            data = handle.read(max_bytes + 1)
+            data = _read_up_to(fd, max_bytes + 1)
+        finally:
+            os.close(fd)
         if len(data) > max_bytes:
             raise self._error(relative, f"is larger than {max_bytes} bytes")
         try:
@@ -144,3 +146,15 @@ class Skill:
 
     def _error(self, relative: str, problem: str) -> SkillFileError:
         return SkillFileError(f"path {relative!r} of skill {self.name!r} {problem}")
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)

@@ -30,7 +30,12 @@
     │   ├── ToolNotFoundError                      the model called a tool nobody registered
     │   ├── ToolArgumentsError (also ValueError)   arguments not JSON or not valid for the schema
     │   ├── ToolTimeoutError                       the tool ran past its timeout
-    │   └── ToolExecutionError                     the tool itself failed
+    │   ├── ToolExecutionError                     the tool itself failed
+    │   └── ToolLoadError                          a tool (a shell script…) cannot be loaded
+    ├── SandboxError                               a sandbox cannot be set up as asked
+    │   ├── SandboxSpecError (also ValueError)     a "sandbox" value or one of its fields is wrong
+    │   └── SandboxUnavailableError                no sandbox backend works here; nothing runs
+    │                                              unsandboxed instead
     ├── MaxIterationsError                         the tool loop hit max_iterations
     ├── SkillError                                 an Agent Skill cannot be found, loaded or used
     │   ├── SkillDirectoryError (also ValueError)  a skill directory is missing or not a directory
@@ -84,6 +89,9 @@ __all__ = [
     "RateLimitError",
     "RequestTooLargeError",
     "ResponseError",
+    "SandboxError",
+    "SandboxSpecError",
+    "SandboxUnavailableError",
     "SchemaError",
     "SchemaValidationError",
     "ServerError",
@@ -99,6 +107,7 @@ __all__ = [
     "ToolArgumentsError",
     "ToolError",
     "ToolExecutionError",
+    "ToolLoadError",
     "ToolNotFoundError",
     "ToolTimeoutError",
     "UnknownProviderError",
@@ -340,6 +349,46 @@ class ToolTimeoutError(ToolError):
 
 class ToolExecutionError(ToolError):
     """The tool itself failed."""
+
+
+class ToolLoadError(ToolError):
+    """A tool cannot be loaded: a shell script that is missing, not executable, or prints no
+    valid schema.
+
+    Attributes:
+        source: what was being loaded (a script's path); empty when ``failures`` lists several.
+        failures: when several tools were loaded at once, one error per tool that failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool_name: str = "",
+        source: str = "",
+        failures: tuple[ToolLoadError, ...] = (),
+    ) -> None:
+        super().__init__(message, tool_name=tool_name)
+        self.source = source
+        self.failures = failures
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+class SandboxError(PollyError):
+    """A sandbox cannot be set up as asked."""
+
+
+class SandboxSpecError(SandboxError, ValueError):
+    """A ``sandbox`` value is not ``true``, ``false`` or an object, or one of its fields is
+    wrong (unknown name, wrong type, a path that does not exist or cannot be used)."""
+
+
+class SandboxUnavailableError(SandboxError):
+    """A sandbox was asked for but no backend works on this machine (``bwrap`` missing or
+    untrusted, user namespaces blocked, unsupported OS or CPU). Nothing is run unsandboxed
+    instead; disable sandboxing explicitly (``POLLYTOOL_NOSANDBOX=true``) to run without."""
 
 
 # --------------------------------------------------------------------------- skills

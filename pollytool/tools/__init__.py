@@ -12,17 +12,22 @@ from .registry import (
     sanitize_tool_name,
     split_namespaced_name,
 )
+from .sandbox import SandboxSpec
+from .shell import ShellTool, load_shell_tools
 from .skill_runtime import SkillRuntime
 
 __all__ = [
     "BaseTool",
     "FunctionTool",
     "NamespacedTool",
+    "SandboxSpec",
+    "ShellTool",
     "SkillRuntime",
     "Tool",
     "ToolOutput",
     "ToolRegistry",
     "ToolSpec",
+    "load_shell_tools",
     "namespaced_name",
     "sanitize_tool_name",
     "split_namespaced_name",

@@ -1,10 +1,10 @@
-"""``SkillRuntime``: the tools that let a model activate skills and read their files, and
-the ``allowed-tools`` policy of the active skills.
+"""``SkillRuntime``: the tools that let a model activate skills, read their files and run
+their scripts in a sandbox, and the ``allowed-tools`` policy of the active skills.
 
 ::
 
     catalog = load_catalog(["~/skills"])           # None when there are none
-    runtime = SkillRuntime(catalog, registry)       # registers activate_skill, read_skill_file
+    runtime = SkillRuntime(catalog, registry)       # activate_skill, read_skill_file, bash
     await runtime.bind_session(session)             # restore + keep session metadata current
     req = CompletionRequest(model, history, skills=runtime)
     result = await Agent(client, registry).run(req)
@@ -13,19 +13,20 @@ the ``allowed-tools`` policy of the active skills.
 from __future__ import annotations
 
 import builtins
-import functools
 import warnings
 from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 
-from ..errors import SkillError, SkillNotFoundError, ToolArgumentsError
+from ..errors import DuplicateToolError, SandboxError, SkillNotFoundError
 from ..skills.allowed_tools import ToolPattern, allowed_tool_patterns, is_visible
 from ..skills.parse import SkillWarning
 from ..skills.skill import MAX_LISTED_FILES, MAX_READ_BYTES
-from .base import BaseTool, ToolOutput
+from ._skill_tools import ACTIVATE_SKILL, BASH, READ_SKILL_FILE, skill_tools
+from .sandbox import SandboxSpec, check_sandbox, sandboxing_disabled
+from .shell import DEFAULT_MAX_OUTPUT
 
 if TYPE_CHECKING:
     from ..sessions import Session
@@ -34,25 +35,32 @@ if TYPE_CHECKING:
     from .base import Tool
     from .registry import ToolRegistry
 
-__all__ = ["ACTIVATE_SKILL", "READ_SKILL_FILE", "SkillRuntime"]
+__all__ = ["ACTIVATE_SKILL", "BASH", "DEFAULT_BASH_TIMEOUT", "READ_SKILL_FILE", "SkillRuntime"]
 
-#: The name of the tool that activates a skill.
-ACTIVATE_SKILL = "activate_skill"
-#: The name of the tool that reads a file of a skill.
-READ_SKILL_FILE = "read_skill_file"
+#: Seconds a ``bash`` command may run before it is killed.
+DEFAULT_BASH_TIMEOUT = 120.0
 
 
 class SkillRuntime:
     """Skills at run time: activation, file access, ``allowed-tools`` and persistence.
 
-    With a catalog that has skills, ``SkillRuntime(catalog, registry)`` registers two tools
-    in *registry*:
+    With a catalog that has skills, ``SkillRuntime(catalog, registry)`` registers these
+    tools in *registry* (``skill`` and ``name`` are enums of the catalog's names):
 
     - ``activate_skill {name}`` returns the skill's instructions, its directory and the list
       of its scripts and files, and marks it active (activating it again repeats the text);
     - ``read_skill_file {skill, path}`` returns a file of a skill; *path* must be relative
       to the skill's directory, ``..`` and symbolic links leading outside are refused, and
-      files over *max_file_bytes* are refused.
+      files over *max_file_bytes* are refused;
+    - ``bash {skill, command}`` (unless ``bash=False``) runs ``bash -c command`` in an
+      active skill's directory inside the sandbox *bash_sandbox* (default
+      ``SandboxSpec()``: everything read-only except a private ``/tmp``, no network,
+      credentials and secret-looking variables hidden), for at most *bash_timeout* seconds,
+      keeping *bash_max_output* bytes of stdout and of stderr. Scripts are not tools of
+      their own; the model runs them through ``bash``. When no sandbox backend works, the
+      command is not run: the tool answers with the reason, and activations say that
+      scripts cannot be run. Only an explicit opt-out (``nosandbox=True`` or
+      ``POLLYTOOL_NOSANDBOX=true``) runs commands unsandboxed.
 
     It also sets the registry's visibility filter to the ``allowed-tools`` rule of the active
     skills (see :mod:`pollytool.skills.allowed_tools`): a tool is listed when at least one
@@ -77,10 +85,22 @@ class SkillRuntime:
         registry: ToolRegistry,
         *,
         max_file_bytes: int = MAX_READ_BYTES,
+        bash: bool = True,
+        bash_sandbox: SandboxSpec | None = None,
+        bash_timeout: float | None = DEFAULT_BASH_TIMEOUT,
+        bash_max_output: int = DEFAULT_MAX_OUTPUT,
+        nosandbox: bool | None = None,
     ) -> None:
         self._catalog = catalog if catalog is not None and len(catalog) else None
         self._registry = registry
         self.max_file_bytes = max_file_bytes
+        self.bash_timeout = bash_timeout
+        self.bash_max_output = bash_max_output
+        #: The sandbox ``bash`` runs in; ``None`` when sandboxing was switched off explicitly.
+        self.bash_sandbox: SandboxSpec | None = (
+            None if sandboxing_disabled(nosandbox) else bash_sandbox or SandboxSpec()
+        )
+        self._bash = bash
         self._active: dict[str, Skill] = {}
         self._patterns: list[ToolPattern] | None = None
         self._session: Session | None = None
@@ -88,7 +108,7 @@ class SkillRuntime:
         self._tools: list[Tool] = []
         self._own_names: frozenset[str] = frozenset()
         if self._catalog is not None:
-            self._register([_ActivateSkillTool(self), _ReadSkillFileTool(self)])
+            self._register(skill_tools(self, bash=bash))
             registry.set_visibility(self.is_visible)
 
     def __repr__(self) -> str:
@@ -120,13 +140,14 @@ class SkillRuntime:
         Activating an active skill returns the text again and changes nothing. Raises
         :class:`~pollytool.errors.SkillNotFoundError` for an unknown name; if saving to a
         bound session fails, the skill stays inactive and the error is raised."""
-        skill = self._skill(name)
+        skill = self.skill(name)
         files = await anyio.to_thread.run_sync(skill.list_files)
         async with self._lock:
             already = name in self._active
             if not already:
                 await self._change({**self._active, name: skill})
-        return self._activation_text(skill, files, already)
+        scripts_note = await self._scripts_note() if any(_is_script(f) for f in files) else ""
+        return self._activation_text(skill, files, already, scripts_note)
 
     async def deactivate(self, name: str) -> bool:
         """Make *name* inactive again (its ``allowed-tools`` no longer count); ``True`` if
@@ -147,7 +168,7 @@ class SkillRuntime:
         if unknown:
             raise SkillNotFoundError(self._not_found(unknown))
         async with self._lock:
-            added = {n: self._skill(n) for n in wanted if n not in self._active}
+            added = {n: self.skill(n) for n in wanted if n not in self._active}
             if added:
                 await self._change({**self._active, **added})
 
@@ -168,7 +189,7 @@ class SkillRuntime:
             )
         async with self._lock:
             self._session = session
-            merged = {**self._active, **{n: self._skill(n) for n in known}}
+            merged = {**self._active, **{n: self.skill(n) for n in known}}
             if set(merged) != set(saved):
                 await self._change(merged)
             else:
@@ -195,23 +216,26 @@ class SkillRuntime:
 
     # ------------------------------------------------------------------ internals
 
-    def _register(self, tools: builtins.list[Tool]) -> None:
-        registered: builtins.list[Tool] = []
-        try:
-            for item in tools:
-                registered.append(self._registry.register(item))
-        except Exception:
-            for item in registered:
-                self._registry.remove(item.name)
-            raise
-        self._tools = registered
-        self._own_names = frozenset(item.name for item in registered)
-
-    def _skill(self, name: str) -> Skill:
+    def skill(self, name: str) -> Skill:
+        """The catalog's skill *name*; raises :class:`~pollytool.errors.SkillNotFoundError`
+        naming the skills there are."""
         skill = self._catalog.get(name) if self._catalog is not None else None
         if skill is None:
             raise SkillNotFoundError(self._not_found([name]))
         return skill
+
+    def _register(self, tools: Iterable[Tool]) -> None:
+        tools = list(tools)
+        for item in tools:
+            if item.name in self._registry:
+                hint = " (or pass bash=False to keep yours)" if item.name == BASH else ""
+                raise DuplicateToolError(
+                    f"the skill runtime's tool {item.name!r} cannot be registered: the registry "
+                    f"already has a tool of that name; rename or remove that one{hint}",
+                    tool_name=item.name,
+                )
+        self._tools = [self._registry.register(item) for item in tools]
+        self._own_names = frozenset(item.name for item in self._tools)
 
     def _not_found(self, names: builtins.list[str]) -> str:
         quoted = ", ".join(repr(n) for n in names)
@@ -236,7 +260,24 @@ class SkillRuntime:
         self._active = active
         self._patterns = allowed_tool_patterns(active.values())
 
-    def _activation_text(self, skill: Skill, files: builtins.list[str], already: bool) -> str:
+    async def _scripts_note(self) -> str:
+        """How scripts can be run here (the heading of the activation's script list)."""
+        if not self._bash:
+            return f"no shell tool is offered here to run them; read them with {READ_SKILL_FILE}"
+        if self.bash_sandbox is None:
+            return f"run them with the {BASH} tool, in the skill directory; not sandboxed"
+        try:
+            await check_sandbox(self.bash_sandbox)
+        except SandboxError as exc:
+            return f"they cannot be run here: {exc}"
+        return (
+            f"run them with the {BASH} tool, in the skill directory; the sandbox allows "
+            f"writes only to /tmp{'' if self.bash_sandbox.allow_network else ' and no network'}"
+        )
+
+    def _activation_text(
+        self, skill: Skill, files: builtins.list[str], already: bool, scripts_note: str
+    ) -> str:
         lines = [f'<skill_content name="{escape(skill.name)}">']
         if already:
             lines.append("(This skill was already active; its instructions follow again.)")
@@ -244,7 +285,7 @@ class SkillRuntime:
         if skill.compatibility:
             lines.append(f"Compatibility: {skill.compatibility}")
         lines += ["", skill.instructions or "(No instructions beyond the description.)", ""]
-        lines += _resources(files)
+        lines += _resources(files, scripts_note)
         lines.append(self._access_note())
         lines.append("</skill_content>")
         return "\n".join(lines)
@@ -256,17 +297,18 @@ class SkillRuntime:
         return f"Tool access from your next turn (the active skills' allowed-tools): {names}"
 
 
-def _resources(files: builtins.list[str]) -> builtins.list[str]:
+def _is_script(path: str) -> bool:
+    return path.startswith("scripts/")
+
+
+def _resources(files: builtins.list[str], scripts_note: str) -> builtins.list[str]:
     if not files:
         return []
-    scripts = [f for f in files if f.startswith("scripts/")]
-    others = [f for f in files if not f.startswith("scripts/")]
+    scripts = [f for f in files if _is_script(f)]
+    others = [f for f in files if not _is_script(f)]
     lines = ["<skill_resources>"]
     if scripts:
-        lines.append(
-            "Scripts (no sandboxed shell is available here to run them; read them with "
-            f"{READ_SKILL_FILE}):"
-        )
+        lines.append(f"Scripts ({scripts_note}):")
         lines += [f"- {path}" for path in scripts]
     if others:
         lines.append(f"Files (read them with {READ_SKILL_FILE}):")
@@ -275,95 +317,3 @@ def _resources(files: builtins.list[str]) -> builtins.list[str]:
         lines.append(f"(only the first {MAX_LISTED_FILES} files are listed)")
     lines += ["</skill_resources>", ""]
     return lines
-
-
-def _text_arg(tool: str, args: dict[str, Any], key: str) -> str:
-    value = args.get(key)
-    if not isinstance(value, str) or not value:
-        raise ToolArgumentsError(
-            f"{tool} needs {key!r} as non-empty text, got {value!r}", tool_name=tool
-        )
-    return value
-
-
-class _SkillTool(BaseTool):
-    """A tool of a :class:`SkillRuntime`; failures become an error result the model reads."""
-
-    source = "skills"
-    _name = ""
-
-    def __init__(self, runtime: SkillRuntime) -> None:
-        self._runtime = runtime
-        catalog = runtime.catalog
-        self._names = catalog.names() if catalog is not None else []
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._names})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    async def execute(self, args: dict[str, Any]) -> str | ToolOutput:
-        try:
-            return await self._run(args)
-        except SkillError as exc:
-            return ToolOutput(str(exc), is_error=True)
-
-    async def _run(self, args: dict[str, Any]) -> str:
-        raise NotImplementedError
-
-    def _skill_property(self, description: str) -> dict[str, Any]:
-        return {"type": "string", "enum": list(self._names), "description": description}
-
-
-class _ActivateSkillTool(_SkillTool):
-    _name = ACTIVATE_SKILL
-
-    @property
-    def schema(self) -> dict[str, Any]:
-        return {
-            "title": self._name,
-            "description": (
-                "Load a skill's instructions and the list of its scripts and files. Call it "
-                "before working on a task that matches the skill's description."
-            ),
-            "type": "object",
-            "properties": {"name": self._skill_property("The skill to activate.")},
-            "required": ["name"],
-            "additionalProperties": False,
-        }
-
-    async def _run(self, args: dict[str, Any]) -> str:
-        return await self._runtime.activate(_text_arg(self._name, args, "name"))
-
-
-class _ReadSkillFileTool(_SkillTool):
-    _name = READ_SKILL_FILE
-
-    @property
-    def schema(self) -> dict[str, Any]:
-        return {
-            "title": self._name,
-            "description": (
-                "Read a file that belongs to a skill (a reference, template or script), by "
-                "its path relative to the skill's directory, for example "
-                "'references/REFERENCE.md'."
-            ),
-            "type": "object",
-            "properties": {
-                "skill": self._skill_property("The skill the file belongs to."),
-                "path": {
-                    "type": "string",
-                    "description": "The file's path relative to the skill's directory.",
-                },
-            },
-            "required": ["skill", "path"],
-            "additionalProperties": False,
-        }
-
-    async def _run(self, args: dict[str, Any]) -> str:
-        skill = self._runtime._skill(_text_arg(self._name, args, "skill"))
-        path = _text_arg(self._name, args, "path")
-        read = functools.partial(skill.read_file, path, max_bytes=self._runtime.max_file_bytes)
-        return await anyio.to_thread.run_sync(read)

@@ -16,7 +16,7 @@ from tests.skills.conftest import write_skill
 
 pytestmark = pytest.mark.anyio
 
-SKILL_TOOLS = ["activate_skill", "read_skill_file"]
+SKILL_TOOLS = ["activate_skill", "read_skill_file", "bash"]
 
 
 def _tool(name: str) -> Tool:
@@ -25,7 +25,7 @@ def _tool(name: str) -> Tool:
 
 @pytest.fixture
 def registry() -> ToolRegistry:
-    registry = ToolRegistry([_tool("weather"), _tool("read"), _tool("bash")])
+    registry = ToolRegistry([_tool("weather"), _tool("read"), _tool("grep")])
     registry.register(_tool("draft"), namespace="changelog")
     return registry
 
@@ -84,8 +84,8 @@ async def test_restriction_applies_from_the_next_turn(
     stream = Agent(fake, registry).stream(req)
     results = [e async for e in stream if isinstance(e, ToolResultEvent)]
     offered = [[t.name for t in r.tools] for r in fake.requests]
-    everything = ["weather", "read", "bash", "changelog__draft", *SKILL_TOOLS]
-    allowed = ["read", "bash", "changelog__draft", *SKILL_TOOLS]
+    everything = ["weather", "read", "grep", "changelog__draft", *SKILL_TOOLS]
+    allowed = ["read", "changelog__draft", *SKILL_TOOLS]
     assert offered == [everything, allowed, allowed]
     note = "Tool access from your next turn (the active skills' allowed-tools): "
     assert f"{note}{', '.join(allowed)}\n" in results[0].result
@@ -100,12 +100,12 @@ async def test_the_rule_is_a_union_and_is_revocable(
     catalog: Catalog, registry: ToolRegistry
 ) -> None:
     runtime = SkillRuntime(catalog, registry)
-    everything = ["weather", "read", "bash", "changelog__draft", *SKILL_TOOLS]
+    everything = ["weather", "read", "grep", "changelog__draft", *SKILL_TOOLS]
     assert registry.names() == everything
     await runtime.activate("changelog-writer")
-    assert registry.names() == ["read", "bash", "changelog__draft", *SKILL_TOOLS]
+    assert registry.names() == ["read", "changelog__draft", *SKILL_TOOLS]
     await runtime.activate("weather-only")  # two restrictive skills: the union
-    assert registry.names() == everything
+    assert registry.names() == ["weather", "read", "changelog__draft", *SKILL_TOOLS]
     assert await runtime.deactivate("changelog-writer")
     assert registry.names() == ["weather", *SKILL_TOOLS]
     # a skill without allowed-tools allows every tool, whatever was active before
@@ -126,5 +126,5 @@ async def test_hidden_tools_stay_reachable_by_lookup(
     assert [t.name for t in registry] == ["weather", *SKILL_TOOLS]
     assert [s["title"] for s in registry.schemas()] == ["weather", *SKILL_TOOLS]
     assert "read" in registry and registry.get("read") is not None
-    assert len(registry) == 6
+    assert len(registry) == 7
     assert runtime.is_visible("weather") and not runtime.is_visible("read")

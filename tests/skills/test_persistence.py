@@ -62,6 +62,7 @@ async def test_activated_skills_survive_a_session_reload(catalog: Catalog, tmp_p
             "read",
             "activate_skill",
             "read_skill_file",
+            "bash",
         ]
         assert "Active skills: changelog-writer." in fake.requests[0].messages[0].content
         # a later change is written too
@@ -103,4 +104,4 @@ async def test_a_failed_save_leaves_the_skill_inactive(catalog: Catalog, tmp_pat
     with pytest.raises(SessionError):
         await runtime.activate("changelog-writer")
     assert runtime.activated_skills() == []
-    assert registry.names() == ["weather", "read", "activate_skill", "read_skill_file"]
+    assert registry.names() == ["weather", "read", "activate_skill", "read_skill_file", "bash"]

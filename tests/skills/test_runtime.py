@@ -36,7 +36,7 @@ def _req(text: str = "Go") -> CompletionRequest:
 async def test_registers_its_tools_with_the_skill_names_as_enum(catalog: Catalog) -> None:
     registry = ToolRegistry([weather])
     runtime = SkillRuntime(catalog, registry)
-    assert registry.names() == ["weather", "activate_skill", "read_skill_file"]
+    assert registry.names() == ["weather", "activate_skill", "read_skill_file", "bash"]
     assert runtime.enabled and runtime.catalog is catalog
     activate = registry.get("activate_skill")
     assert activate is not None
@@ -46,7 +46,11 @@ async def test_registers_its_tools_with_the_skill_names_as_enum(catalog: Catalog
     assert read is not None
     assert read.schema["properties"]["skill"]["enum"] == catalog.names()
     assert read.schema["required"] == ["skill", "path"]
-    assert [t.name for t in runtime.tools] == ["activate_skill", "read_skill_file"]
+    bash = registry.get("bash")
+    assert bash is not None
+    assert bash.schema["properties"]["skill"]["enum"] == catalog.names()
+    assert bash.schema["required"] == ["skill", "command"]
+    assert [t.name for t in runtime.tools] == ["activate_skill", "read_skill_file", "bash"]
 
 
 async def test_without_skills_the_runtime_is_disabled(tmp_path: Path) -> None:
@@ -64,10 +68,19 @@ async def test_without_skills_the_runtime_is_disabled(tmp_path: Path) -> None:
 
 
 async def test_a_taken_tool_name_registers_nothing(catalog: Catalog) -> None:
-    registry = ToolRegistry([tool(name="read_skill_file")(lambda: "mine")])
-    with pytest.raises(DuplicateToolError, match="'read_skill_file'"):
+    registry = ToolRegistry([tool(name="bash")(lambda: "mine")])
+    with pytest.raises(DuplicateToolError) as caught:
         SkillRuntime(catalog, registry)
-    assert registry.names() == ["read_skill_file"]  # activate_skill was taken back out
+    assert str(caught.value) == (
+        "the skill runtime's tool 'bash' cannot be registered: the registry already has a tool "
+        "of that name; rename or remove that one (or pass bash=False to keep yours)"
+    )
+    assert registry.names() == ["bash"]  # nothing was registered
+    runtime = SkillRuntime(catalog, registry, bash=False)
+    assert registry.names() == ["bash", "activate_skill", "read_skill_file"]
+    assert "no shell tool is offered here to run them" in await runtime.activate(
+        "webapp-smoke-test"
+    )
 
 
 async def test_activation_text_lists_instructions_scripts_and_files(catalog: Catalog) -> None:
@@ -77,7 +90,11 @@ async def test_activation_text_lists_instructions_scripts_and_files(catalog: Cat
     assert text.startswith('<skill_content name="webapp-smoke-test">\n')
     assert f"Skill directory: {skill.root}\n" in text
     assert skill.instructions in text
-    assert "Scripts (" in text and "- scripts/start_and_wait.py\n" in text
+    assert (
+        "\nScripts (run them with the bash tool, in the skill directory; the sandbox allows "
+        in text
+    )
+    assert "writes only to /tmp and no network):\n- scripts/start_and_wait.py\n" in text
     assert "Files (read them with read_skill_file):\n- LICENSE.txt\n- examples/basic_check.py" in (
         text
     )

@@ -8,13 +8,14 @@ loads when a task needs them.
 
     catalog = load_catalog(["~/my-skills", "./skills"])   # None when there are no skills
     registry = ToolRegistry([...])
-    runtime = SkillRuntime(catalog, registry)              # activate_skill, read_skill_file
+    runtime = SkillRuntime(catalog, registry)              # activate_skill, read_skill_file, bash
     req = CompletionRequest("openai/gpt-5.4", history, skills=runtime)
     result = await Agent(client, registry).run(req)
 
 The catalog puts each skill's name and description into the system prompt (about 50-100
 tokens a skill); the model calls ``activate_skill`` to get a skill's instructions and the
-list of its files. See :mod:`pollytool.skills.allowed_tools` for how ``allowed-tools``
+list of its files, ``read_skill_file`` to read them and ``bash`` to run its scripts in a
+sandbox. See :mod:`pollytool.skills.allowed_tools` for how ``allowed-tools``
 narrows the tools the model sees.
 
 Importing this package is cheap: PyYAML is imported when the first ``SKILL.md`` is read.

@@ -42,6 +42,13 @@
     │   ├── MCPTimeoutError                        the handshake or a request ran past its timeout
     │   └── MCPRequestError                        the server answered a request with an error
     ├── MaxIterationsError                         the tool loop hit max_iterations
+    ├── SkillError                                 an Agent Skill cannot be found, loaded or used
+    │   ├── SkillDirectoryError (also ValueError)  a skill directory is missing or not a directory
+    │   ├── SkillFormatError (also ValueError)     a SKILL.md cannot be read as a skill
+    │   ├── DuplicateSkillError (also ValueError)  two skills with one name in a catalog
+    │   ├── SkillNotFoundError (also LookupError)  no skill of that name in the catalog
+    │   └── SkillFileError                         a skill file is outside the skill, missing,
+    │                                              too large or not text
     ├── SchemaError                                a response schema cannot be built or used
     │   └── SchemaValidationError                  the model's output does not match the schema
     └── SessionError                               a session store failed
@@ -70,6 +77,7 @@ __all__ = [
     "ConfigurationError",
     "ContentFilterError",
     "ContextLengthError",
+    "DuplicateSkillError",
     "DuplicateToolError",
     "InvalidModelError",
     "InvalidRequestError",
@@ -100,6 +108,11 @@ __all__ = [
     "SessionCorruptError",
     "SessionError",
     "SessionNotFoundError",
+    "SkillDirectoryError",
+    "SkillError",
+    "SkillFileError",
+    "SkillFormatError",
+    "SkillNotFoundError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "ToolError",
@@ -429,6 +442,35 @@ class MCPTimeoutError(MCPError):
 
 class MCPRequestError(MCPError):
     """The server answered a request with a JSON-RPC error (``code`` says which)."""
+
+
+# --------------------------------------------------------------------------- skills
+
+
+class SkillError(PollyError):
+    """An Agent Skill cannot be found, loaded or used."""
+
+
+class SkillDirectoryError(SkillError, ValueError):
+    """A directory given to look for skills in does not exist or is not a directory."""
+
+
+class SkillFormatError(SkillError, ValueError):
+    """A ``SKILL.md`` cannot be read as a skill (no front matter, broken YAML, a required
+    field missing)."""
+
+
+class DuplicateSkillError(SkillError, ValueError):
+    """Two skills in one catalog have the same name."""
+
+
+class SkillNotFoundError(SkillError, LookupError):
+    """No skill of that name is in the catalog."""
+
+
+class SkillFileError(SkillError):
+    """A file of a skill cannot be read: the path leaves the skill's directory, or the file
+    is missing, not a regular file, too large or not UTF-8 text."""
 
 
 # --------------------------------------------------------------------------- schemas

@@ -1,5 +1,5 @@
 """Tools the model can call: the protocol, Python function tools, the registry, shell and MCP
-tools (:class:`MCPTool`; connect to servers with :mod:`pollytool.mcp`)."""
+tools (:class:`MCPTool`; connect to servers with :mod:`pollytool.mcp`), and the skill runtime."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .registry import (
 )
 from .sandbox import SandboxSpec
 from .shell import ShellTool, load_shell_tools
+from .skill_runtime import SkillRuntime
 
 __all__ = [
     "BaseTool",
@@ -23,6 +24,7 @@ __all__ = [
     "NamespacedTool",
     "SandboxSpec",
     "ShellTool",
+    "SkillRuntime",
     "Tool",
     "ToolOutput",
     "ToolRegistry",

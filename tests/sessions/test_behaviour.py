@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import anyio
@@ -12,6 +13,7 @@ from pollytool.errors import (
     InvalidSessionNameError,
     SessionError,
     SessionNotFoundError,
+    UnstorableMessageError,
 )
 from pollytool.messages import (
     ChatMessage,
@@ -357,13 +359,113 @@ async def test_messages_round_trip_with_every_part_and_provider_metadata(kit: St
         assert await (await kit.make().get("roundtrip")).get_history() == messages
 
 
-async def test_unencodable_message_is_rejected_before_storing(kit: StoreKit) -> None:
+def _nested(depth: int) -> list[object]:
+    outer: list[object] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]  # type: ignore[assignment]
+    return outer
+
+
+def _circular() -> dict[str, object]:
+    loop: dict[str, object] = {}
+    loop["self"] = loop
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("metadata", "content", "reason"),
+    [
+        ({"handle": object()}, "x", "not JSON serializable"),
+        ({"deep": _nested(100_000)}, "x", "recursion"),
+        ({"loop": _circular()}, "x", "ircular|recursion"),
+        ({}, "half an emoji \ud83e", "surrogate"),
+    ],
+)
+async def test_unstorable_message_is_a_typed_error_and_nothing_is_stored(
+    kit: StoreKit, metadata: dict[str, object], content: str, reason: str
+) -> None:
     session = await kit.make().get("bad")
-    bad = ChatMessage.user("x")
-    bad.metadata = {"handle": object()}
-    with pytest.raises(TypeError):
+    bad = ChatMessage.user(content)
+    bad.metadata = metadata
+    with pytest.raises(UnstorableMessageError, match=rf"message 1 \(user\).*({reason})"):
         await session.add_messages([ChatMessage.user("first"), bad])
+    with pytest.raises(UnstorableMessageError):
+        await session.add_message(bad)
     assert await session.get_history() == []
+
+
+async def test_messages_are_encoded_and_decoded_off_the_event_loop(
+    kit: StoreKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON and base64 work for a large message happens in a worker thread, never on the
+    event loop's thread (89 ms of stall for a 10 MB image otherwise)."""
+    session = await kit.make().get("big")
+    loop_thread = threading.get_ident()
+    on_loop: list[str] = []
+    to_json, from_dict = ChatMessage.to_json, ChatMessage.from_dict.__func__  # type: ignore[attr-defined]
+
+    def spying_to_json(self: ChatMessage) -> str:
+        if threading.get_ident() == loop_thread:
+            on_loop.append("encode")
+        return to_json(self)
+
+    def spying_from_dict(cls: type[ChatMessage], data: dict[str, object]) -> ChatMessage:
+        if threading.get_ident() == loop_thread:
+            on_loop.append("decode")
+        result: ChatMessage = from_dict(cls, data)
+        return result
+
+    image = ChatMessage.user("look", ImagePart(b"\x89PNG" * 1000, "image/png"))
+    monkeypatch.setattr(ChatMessage, "to_json", spying_to_json)
+    monkeypatch.setattr(ChatMessage, "from_dict", classmethod(spying_from_dict))
+    await session.add_message(image)
+    await session.add_messages([ChatMessage.user("a"), image])
+    assert await session.get_history() == [image, ChatMessage.user("a"), image]
+    await session.update_metadata(max_history_tokens=2000)
+    assert await session.compact() == 1
+    await session.clear()
+    monkeypatch.undo()
+    assert on_loop == []
+
+
+async def test_metadata_extra_keys_cannot_shadow_fields(kit: StoreKit) -> None:
+    """A key of ``extra`` named like a real field would vanish when stored: it is refused."""
+    store = kit.make()
+    session = await store.get("shadow")
+    await session.update_metadata(model="m/kept", extra={"color": "blue"})
+    with pytest.raises(ConfigurationError, match=r"extra key 'model'.*field"):
+        await session.update_metadata(extra={"model": "m/lost"})
+    with pytest.raises(ConfigurationError, match=r"extra key 'temperature'"):
+        await session.set_metadata(SessionMetadata(extra={"temperature": 1}))
+    with pytest.raises(ConfigurationError, match=r"extra key 'name'"):
+        await store.get("other", defaults=SessionMetadata(extra={"name": "x"}))
+    metadata = await session.get_metadata()
+    assert (metadata.model, metadata.extra) == ("m/kept", {"color": "blue"})
+    assert not await store.exists("other")
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"handle": object()}, "not JSON serializable"),
+        ({"deep": _nested(100_000)}, "recursion"),
+        ({"nan": float("nan")}, "not JSON compliant|nan"),
+        ({1: "int key"}, "would change"),
+        ({"nested": {2: "int key"}}, "would change"),
+    ],
+)
+async def test_unstorable_session_metadata_is_a_typed_error_and_nothing_is_written(
+    kit: StoreKit, extra: dict[str, object], reason: str
+) -> None:
+    session = await kit.make().get("meta")
+    await session.update_metadata(extra={"kept": True})
+    with pytest.raises(ConfigurationError, match=reason):
+        await session.update_metadata(extra=extra)
+    with pytest.raises(ConfigurationError, match=reason):
+        await session.set_metadata(SessionMetadata(extra=extra))
+    assert (await session.get_metadata()).extra == {"kept": True}
 
 
 async def test_stats(kit: StoreKit) -> None:

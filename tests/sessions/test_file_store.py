@@ -124,7 +124,61 @@ async def test_damaged_line_in_the_middle_is_skipped_with_a_warning(tmp_path: Pa
         assert [m.content for m in await session.get_history()] == ["before", "after"]
     with pytest.warns(SessionRecoveryWarning):
         assert await session.compact() == 0
-    assert [line["content"] for line in log_lines(session.path)] == ["before", "after"]
+    assert session.path.read_bytes().splitlines()[1] == b"\x00\x00not json"
+
+
+WRONG_SHAPES = [
+    b"[1,2]",
+    b'"just text"',
+    b"null",
+    b'{"content": "no role"}',
+    b'{"role":"assistant","tool_calls":[1]}',
+    b'{"role":"user","parts":[7]}',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"role":"user","metadata":' + b'{"a":' * 5_000 + b"1" + b"}" * 5_001,
+]
+
+
+@pytest.mark.parametrize("line", WRONG_SHAPES, ids=lambda line: repr(line[:24]))
+async def test_complete_lines_of_the_wrong_shape_are_skipped_and_never_deleted(
+    tmp_path: Path, line: bytes
+) -> None:
+    store = FileSessionStore(tmp_path, SessionMetadata(system_prompt="sys"))
+    session = await store.get("odd")
+    await session.add_message(ChatMessage.user("before"))
+    with session.path.open("ab") as file:
+        file.write(line + b"\n")
+    await session.add_messages([ChatMessage.user("after"), ChatMessage.assistant("reply")])
+    with pytest.warns(SessionRecoveryWarning, match=r"line 3: not a valid message"):
+        history = await session.get_history()
+    assert [m.content for m in history] == ["sys", "before", "after", "reply"]
+
+    await session.update_metadata(max_history_tokens=14)  # keeps sys + the last turn
+    with pytest.warns(SessionRecoveryWarning, match="line 3"):
+        assert await session.compact() == 1
+    assert session.path.read_bytes().splitlines() == [
+        ChatMessage.system("sys").to_json().encode(),
+        line,  # kept verbatim, where it was among the kept messages
+        ChatMessage.user("after").to_json().encode(),
+        ChatMessage.assistant("reply").to_json().encode(),
+    ]
+    with pytest.warns(SessionRecoveryWarning, match="line 2"):
+        await session.clear()
+    assert line in session.path.read_bytes().splitlines()
+    with pytest.warns(SessionRecoveryWarning):
+        assert [m.content for m in await session.get_history()] == ["sys"]
+
+
+async def test_a_complete_last_line_without_newline_is_kept(tmp_path: Path) -> None:
+    """Only an unreadable tail is a torn write; a whole message missing its newline (a log
+    edited by hand) is read and kept when the next message is appended."""
+    session = await FileSessionStore(tmp_path).get("edited")
+    session.path.write_bytes(ChatMessage.user("typed by hand").to_json().encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [m.content for m in await session.get_history()] == ["typed by hand"]
+        await session.add_message(ChatMessage.user("next"))
+    assert [line["content"] for line in log_lines(session.path)] == ["typed by hand", "next"]
 
 
 @pytest.mark.parametrize(

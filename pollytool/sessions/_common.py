@@ -26,6 +26,9 @@ from .trim import trim_history
 #: Turns (history, metadata) into the history to store instead.
 Rewrite = Callable[[list[ChatMessage], SessionMetadata], list[ChatMessage]]
 
+#: One stored item and the message it holds (``None`` for an item that cannot be read).
+Entry = tuple[bytes, ChatMessage | None]
+
 
 def initial_history(metadata: SessionMetadata) -> list[ChatMessage]:
     """What a new or cleared session holds: the system prompt, if there is one."""
@@ -101,28 +104,28 @@ class StoredLog:
     unreadable: list[int] = field(default_factory=list)  # indexes in items
     problems: list[str] = field(default_factory=list)
 
-    def rewritten(self, history: list[ChatMessage]) -> list[bytes]:
-        """The items of a log that holds *history* instead of :attr:`messages`.
+    def rewritten(self, history: list[ChatMessage]) -> list[Entry]:
+        """The entries of a log that holds *history* instead of :attr:`messages`.
 
         Messages of *history* taken from this log keep their stored bytes; new ones are
-        encoded. Every unreadable item is kept, in order, just before the first kept message
-        that followed it (or at the end).
+        encoded. Every unreadable item is kept (with ``None`` as its message), in order, just
+        before the first kept message that followed it, or at the end.
         """
         stored_at = {id(m): p for m, p in zip(self.messages, self.positions, strict=True)}
         pending = iter(self.unreadable)
         waiting = next(pending, None)
-        out: list[bytes] = []
+        out: list[Entry] = []
         for message in history:
             position = stored_at.get(id(message))
             if position is None:
-                out += encode([message])
+                out.append((encode([message])[0], message))
                 continue
             while waiting is not None and waiting < position:
-                out.append(self.items[waiting])
+                out.append((self.items[waiting], None))
                 waiting = next(pending, None)
-            out.append(self.items[position])
+            out.append((self.items[position], message))
         if waiting is not None:
-            out += [self.items[waiting], *(self.items[i] for i in pending)]
+            out += [(self.items[i], None) for i in (waiting, *pending)]
         return out
 
 
@@ -150,9 +153,9 @@ def decode_log(items: list[bytes], describe: Callable[[int], str]) -> StoredLog:
 
 def rewrite_log(
     log: StoredLog, rewrite: Rewrite, metadata: SessionMetadata
-) -> tuple[int, int, list[bytes]]:
-    """Apply *rewrite* to *log*: the message counts before and after, and the new items
-    (unreadable ones kept). CPU work: call it from a worker thread."""
+) -> tuple[int, int, list[Entry]]:
+    """Apply *rewrite* to *log*: the message counts before and after, and the entries of the
+    new log (unreadable items kept). CPU work: call it from a worker thread."""
     history = rewrite(log.messages, metadata)
     return len(log.messages), len(history), log.rewritten(history)
 

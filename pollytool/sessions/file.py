@@ -206,8 +206,8 @@ class _SessionFiles:
             except FileNotFoundError:
                 raise self._gone() from None
             log = _parse_log(self.log, data)
-            before, after, items = rewrite_log(log, rewrite, self._read_meta(mtime))
-            atomic_write(self.log, _log_bytes(items))
+            before, after, entries = rewrite_log(log, rewrite, self._read_meta(mtime))
+            atomic_write(self.log, _log_bytes([item for item, _ in entries]))
         return before, after, log.problems
 
     def metadata(self) -> SessionMetadata:

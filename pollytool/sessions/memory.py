@@ -86,11 +86,11 @@ class MemorySession(SessionBase):
         while True:  # until no other task changed the history meanwhile
             record = self._live()
             version, lines, metadata = record.version, list(record.lines), record.metadata.copy()
-            before, after, new_lines = await anyio.to_thread.run_sync(
+            before, after, entries = await anyio.to_thread.run_sync(
                 lambda: rewrite_log(decode_log(lines, self._describe), rewrite, metadata)  # noqa: B023
             )
             if self._live() is record and record.version == version:
-                record.lines = new_lines
+                record.lines = [item for item, _ in entries]
                 record.version += 1
                 self._touch(record)
                 return before, after

@@ -611,6 +611,7 @@ async def test_several_processes_append_to_one_session(persistent_kit: StoreKit)
 
 WRONG_SHAPES = [
     b"\x00\x00not json",
+    b"\xff\xfe not UTF-8",
     b"[1,2]",
     b'"just text"',
     b"null",

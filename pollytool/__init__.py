@@ -52,11 +52,7 @@ if TYPE_CHECKING:
         ToolResultEvent,
         UsageEvent,
     )
-    from .llm.request import CompletionRequest
     from .llm.router import MultiPass, get_default_client
-    from .llm.schema import Schema
-    from .llm.stream import LLM, EventStream
-    from .llm.thinking import Thinking, ThinkingLevel
     from .messages import (
         ChatMessage,
         ChatMessageToolCall,
@@ -69,9 +65,13 @@ if TYPE_CHECKING:
         TextPart,
         Usage,
     )
+    from .request import CompletionRequest
+    from .schema import Schema
     from .sessions.base import SessionMetadata
     from .sessions.file import FileSessionStore
     from .sessions.memory import MemorySessionStore
+    from .stream import LLM, EventStream
+    from .thinking import Thinking, ThinkingLevel
 
 _EXPORTS = {
     **dict.fromkeys(
@@ -93,17 +93,17 @@ _EXPORTS = {
          "ServerError", "ToolError"],
         "errors",
     ),
-    "CompletionRequest": "llm.request",
+    "CompletionRequest": "request",
     "MultiPass": "llm.router",
     "get_default_client": "llm.router",
-    "Schema": "llm.schema",
-    "LLM": "llm.stream",
-    "EventStream": "llm.stream",
-    "Thinking": "llm.thinking",
+    "Schema": "schema",
+    "LLM": "stream",
+    "EventStream": "stream",
+    "Thinking": "thinking",
     "FileSessionStore": "sessions.file",
     "MemorySessionStore": "sessions.memory",
     "SessionMetadata": "sessions.base",
-    "ThinkingLevel": "llm.thinking",
+    "ThinkingLevel": "thinking",
 }  # fmt: skip
 
 __all__ = [

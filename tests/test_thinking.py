@@ -6,7 +6,7 @@ import pytest
 
 from pollytool.errors import InvalidThinkingError
 from pollytool.llm import CompletionRequest
-from pollytool.llm.thinking import Thinking, ThinkingLevel
+from pollytool.thinking import Thinking, ThinkingLevel
 
 
 @pytest.mark.parametrize(

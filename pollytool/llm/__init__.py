@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from ..providers.gemini import GeminiClient
     from ..providers.ollama import OllamaClient
     from ..providers.openai import OpenAIClient
+    from ..request import CompletionRequest, SkillPrompt
+    from ..schema import Schema
+    from ..stream import LLM, BaseLLM, EventStream
+    from ..thinking import Thinking, ThinkingLevel
     from ..tools.function import tool
     from ..tools.registry import ToolRegistry
     from .agent import Agent, AgentResult, AgentStream
@@ -28,12 +32,8 @@ if TYPE_CHECKING:
         stream_complete,
         stream_text,
     )
-    from .request import CompletionRequest, SkillPrompt
     from .router import MultiPass, get_default_client
-    from .schema import Schema
-    from .stream import LLM, BaseLLM, EventStream
     from .structured import StructuredStream, structured_complete, structured_stream
-    from .thinking import Thinking, ThinkingLevel
 
 __all__ = [
     "LLM",
@@ -79,19 +79,19 @@ _EXPORTS = {
     "shared_client": "helpers",
     "stream_complete": "helpers",
     "stream_text": "helpers",
-    "CompletionRequest": "request",
-    "SkillPrompt": "request",
+    "CompletionRequest": "pollytool.request",
+    "SkillPrompt": "pollytool.request",
     "MultiPass": "router",
     "get_default_client": "router",
-    "Schema": "schema",
-    "LLM": "stream",
-    "BaseLLM": "stream",
-    "EventStream": "stream",
+    "Schema": "pollytool.schema",
+    "LLM": "pollytool.stream",
+    "BaseLLM": "pollytool.stream",
+    "EventStream": "pollytool.stream",
     "StructuredStream": "structured",
     "structured_complete": "structured",
     "structured_stream": "structured",
-    "Thinking": "thinking",
-    "ThinkingLevel": "thinking",
+    "Thinking": "pollytool.thinking",
+    "ThinkingLevel": "pollytool.thinking",
     "tool": "pollytool.tools.function",
     "ToolRegistry": "pollytool.tools.registry",
     "FakeLLM": "pollytool.providers.fake",

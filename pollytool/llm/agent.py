@@ -45,17 +45,17 @@ from ..errors import (
 )
 from ..events import CompleteEvent, ErrorEvent, ToolResultEvent
 from ..messages import ChatMessage, ChatMessageToolCall, ImagePart, StopReason, Usage
+from ..stream import EventStream
 from ..tools.base import ToolOutput
 from ..tools.function import tool_result_text
 from ..tools.registry import ToolRegistry
 from .helpers import open_stream
-from .stream import EventStream
 
 if TYPE_CHECKING:
     from ..events import StreamEvent
+    from ..request import CompletionRequest
+    from ..stream import LLM
     from ..tools.base import Tool
-    from .request import CompletionRequest
-    from .stream import LLM
 
 __all__ = ["Agent", "AgentResult", "AgentStream", "Approver"]
 
@@ -156,7 +156,7 @@ class Agent:
     requests at once.
 
     Args:
-        client: any :class:`~pollytool.llm.stream.LLM` (``MultiPass``, a provider client…).
+        client: any :class:`~pollytool.stream.LLM` (``MultiPass``, a provider client…).
         registry: the tools to offer and run. A request with its own ``tools`` offers those
             instead (and its calls are run from them). Tools are read again before each
             model call, so tools registered mid-run are offered on the next turn.

@@ -25,28 +25,28 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from ..messages import ChatMessage, ContentPart, MessageRole
+from ..request import CompletionRequest, SkillPrompt
+from ..schema import Schema
+from ..thinking import Thinking
 from .agent import Agent
 from .helpers import ChunkCallback, feed_chunks, open_stream, shared_client
-from .request import CompletionRequest, SkillPrompt
-from .schema import Schema
-from .thinking import Thinking
 
 if TYPE_CHECKING:
+    from ..stream import LLM
     from ..tools.base import Tool
     from ..tools.registry import ToolRegistry
-    from .stream import LLM
 
 __all__ = ["CompletionBuilder"]
 
 
 class CompletionBuilder:
-    """A fluent way to build a :class:`~pollytool.llm.request.CompletionRequest`.
+    """A fluent way to build a :class:`~pollytool.request.CompletionRequest`.
 
     Every ``with_*`` method changes the builder and returns it. Nothing is sent until an
     ``execute*`` method runs; :meth:`build` returns a new request each time, so a builder can
     serve as a template. Temperature and max tokens are not set unless you set them (the
     provider's defaults apply). The ``execute*`` methods take any
-    :class:`~pollytool.llm.stream.LLM`; without one they use the helpers' shared
+    :class:`~pollytool.stream.LLM`; without one they use the helpers' shared
     ``MultiPass`` (see :func:`~pollytool.llm.helpers.shared_client`).
     """
 
@@ -122,7 +122,7 @@ class CompletionBuilder:
         return self
 
     def with_schema(self, schema: Schema | type | dict[str, Any]) -> Self:
-        """Ask for JSON output following *schema* (a :class:`~pollytool.llm.schema.Schema`,
+        """Ask for JSON output following *schema* (a :class:`~pollytool.schema.Schema`,
         a Pydantic model, dataclass, TypedDict or JSON-schema dict)."""
         self._request.response_schema = Schema.from_type(schema)
         return self
@@ -133,7 +133,7 @@ class CompletionBuilder:
         return self
 
     def with_thinking(self, thinking: Thinking | str | int) -> Self:
-        """How much the model should think: a :class:`~pollytool.llm.thinking.Thinking`, a
+        """How much the model should think: a :class:`~pollytool.thinking.Thinking`, a
         level (``"high"``), ``"dynamic"``, ``"off"`` or a token budget."""
         self._request.thinking = Thinking.parse(thinking)
         return self

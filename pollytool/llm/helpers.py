@@ -10,11 +10,11 @@
         async for chunk in chunks:
             print(chunk, end="")
 
-Each helper takes an optional ``client`` (any :class:`~pollytool.llm.stream.LLM`: a
+Each helper takes an optional ``client`` (any :class:`~pollytool.stream.LLM`: a
 ``MultiPass``, a direct provider client, a ``FakeLLM``). Without one, all helpers share one
 :class:`~pollytool.llm.router.MultiPass` made on first use from the ``POLLYTOOL_*``
 environment variables (see :func:`shared_client`), so a service calling them repeatedly reuses
-its connections. Extra keyword arguments become :class:`~pollytool.llm.request.CompletionRequest`
+its connections. Extra keyword arguments become :class:`~pollytool.request.CompletionRequest`
 fields (``temperature=0.2``, ``timeout=30``, ``thinking="high"``…). Failures raise the typed
 :mod:`pollytool.errors` exception.
 """
@@ -30,12 +30,12 @@ from .._resource import AsyncResource
 from ..errors import ResponseError
 from ..events import CompleteEvent, ContentEvent, ErrorEvent
 from ..messages import ChatMessage
-from .request import CompletionRequest
-from .stream import EventStream
+from ..request import CompletionRequest
+from ..stream import EventStream
 
 if TYPE_CHECKING:
+    from ..stream import LLM
     from .router import MultiPass
-    from .stream import LLM
 
 __all__ = [
     "ChunkCallback",

@@ -16,11 +16,11 @@ from ..errors import (
 )
 from ..events import ErrorEvent
 from ..providers import get_provider, provider_names
-from .stream import LLM, BaseLLM, EventStream
+from ..stream import LLM, BaseLLM, EventStream
 
 if TYPE_CHECKING:
     from ..events import StreamEvent
-    from .request import CompletionRequest
+    from ..request import CompletionRequest
 
 __all__ = ["MultiPass", "get_default_client"]
 

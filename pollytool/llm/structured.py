@@ -16,7 +16,7 @@
             print(partial)        # dicts growing as the reply streams, then the City instance
 
 The schema is sent in each provider's dialect and the reply is validated against the original
-schema (see :class:`~pollytool.llm.schema.Schema`). When the reply is not valid JSON or does not
+schema (see :class:`~pollytool.schema.Schema`). When the reply is not valid JSON or does not
 match, :func:`structured_complete` asks the model again with the problems listed; if that fails
 too it raises :class:`~pollytool.errors.SchemaValidationError` with the problems and the text.
 """
@@ -33,12 +33,12 @@ from .._resource import AsyncResource
 from ..errors import SchemaValidationError
 from ..events import CompleteEvent, ContentEvent, ErrorEvent
 from ..messages import ChatMessage
+from ..request import CompletionRequest
+from ..schema import Schema
 from .helpers import open_stream
-from .request import CompletionRequest
-from .schema import Schema
 
 if TYPE_CHECKING:
-    from .stream import LLM, EventStream
+    from ..stream import LLM, EventStream
 
 __all__ = [
     "StructuredStream",
@@ -91,7 +91,7 @@ async def structured_complete(
     ``errors`` and ``raw``, the last reply's text) when no reply matches, or the typed
     :mod:`pollytool.errors` exception when a call fails. *client* defaults to the shared
     router (:func:`~pollytool.llm.helpers.shared_client`); extra keyword arguments are
-    :class:`~pollytool.llm.request.CompletionRequest` fields.
+    :class:`~pollytool.request.CompletionRequest` fields.
     """
     schema = Schema.from_type(schema_or_type)
     messages = _messages(prompt_or_messages)

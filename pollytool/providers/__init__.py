@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ProviderUnavailableError
 
 if TYPE_CHECKING:
-    from ..llm.stream import LLM
+    from ..stream import LLM
 
 __all__ = ["ProviderInfo", "get_provider", "provider_names", "register_provider"]
 

@@ -24,7 +24,7 @@ import anyio
 
 from ..errors import APITimeoutError, PollyError, ResponseError, redact
 from ..events import ErrorEvent
-from ..llm.stream import BaseLLM, EventStream
+from ..stream import BaseLLM, EventStream
 from ._accumulator import StreamAccumulator
 from ._errors import transport_error
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
 
     from ..events import StreamEvent
-    from ..llm.request import CompletionRequest
+    from ..request import CompletionRequest
 
 __all__ = ["ProviderClient"]
 
@@ -50,7 +50,7 @@ class ProviderClient(BaseLLM):
         return f"{type(self).__name__}()"
 
     def stream(self, req: CompletionRequest) -> EventStream:
-        """Send *req* and return its events (see :class:`~pollytool.llm.stream.EventStream`)."""
+        """Send *req* and return its events (see :class:`~pollytool.stream.EventStream`)."""
         return EventStream(self._run(req))
 
     @abstractmethod

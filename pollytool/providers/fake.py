@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
 
     from ..events import StreamEvent
-    from ..llm.request import CompletionRequest
+    from ..request import CompletionRequest
     from ._accumulator import StreamAccumulator
 
 __all__ = [

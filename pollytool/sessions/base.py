@@ -127,7 +127,7 @@ class SessionMetadata:
         temperature, max_tokens: sampling settings.
         max_history_tokens: token budget of :meth:`Session.get_history` (see
             :func:`~pollytool.sessions.trim_history`); ``None`` means no limit.
-        thinking: a thinking setting as :meth:`~pollytool.llm.thinking.Thinking.parse` reads
+        thinking: a thinking setting as :meth:`~pollytool.thinking.Thinking.parse` reads
             it (``"high"``, ``"8000"``, ``"off"``).
         system_prompt: the system prompt a new or cleared history starts with.
         tools: tool loader specs (``{"name", "type", "source"}`` objects) to load again.

@@ -20,9 +20,9 @@ from pollytool.events import (
     ToolResultEvent,
 )
 from pollytool.llm.agent import Agent, AgentResult
-from pollytool.llm.request import CompletionRequest
 from pollytool.messages import ChatMessage, MessageRole, StopReason, Usage
 from pollytool.providers.fake import FakeLLM, fail, stop, text, tool_call, usage
+from pollytool.request import CompletionRequest
 from pollytool.tools import ToolRegistry, tool
 
 pytestmark = pytest.mark.anyio

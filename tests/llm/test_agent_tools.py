@@ -11,9 +11,9 @@ import pytest
 from pollytool.errors import ConfigurationError
 from pollytool.events import ToolResultEvent
 from pollytool.llm.agent import Agent, AgentResult
-from pollytool.llm.request import CompletionRequest
 from pollytool.messages import ChatMessage, ChatMessageToolCall, ImagePart
 from pollytool.providers.fake import FakeLLM, tool_call
+from pollytool.request import CompletionRequest
 from pollytool.tools import FunctionTool, ToolOutput, ToolRegistry, tool
 
 pytestmark = pytest.mark.anyio

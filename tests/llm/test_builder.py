@@ -8,10 +8,10 @@ import pytest
 
 from pollytool.errors import MaxIterationsError, SchemaError
 from pollytool.llm.builder import CompletionBuilder
-from pollytool.llm.schema import Schema
-from pollytool.llm.thinking import Thinking, ThinkingLevel
 from pollytool.messages import ChatMessage, ImageURLPart, MessageRole
 from pollytool.providers.fake import FakeLLM, text, tool_call
+from pollytool.schema import Schema
+from pollytool.thinking import Thinking, ThinkingLevel
 from pollytool.tools import ToolRegistry, tool
 
 pytestmark = pytest.mark.anyio

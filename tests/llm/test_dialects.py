@@ -17,17 +17,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from pollytool._jsonschema import StrictSchemaWarning, inline_refs, strip_added_nulls
 from pollytool.errors import SchemaError
-from pollytool.llm.dialects import (
-    StrictSchemaWarning,
-    inline_refs,
-    is_openai_strict_compatible,
-    strip_added_nulls,
-    to_anthropic,
-    to_gemini,
-    to_ollama,
-    to_openai_strict,
-)
+from pollytool.providers.anthropic._dialect import to_anthropic
+from pollytool.providers.gemini._dialect import to_gemini
+from pollytool.providers.openai._dialect import is_openai_strict_compatible, to_openai_strict
 
 CORPUS_DIR = Path(__file__).parent / "schema_corpus"
 CORPUS = {p.stem: json.loads(p.read_text()) for p in sorted(CORPUS_DIR.glob("*.json"))}
@@ -104,7 +98,6 @@ def test_the_corpus_is_valid() -> None:
         pytest.param(to_gemini, id="gemini"),
         pytest.param(to_anthropic, id="anthropic"),
         pytest.param(lambda s: to_anthropic(s, output=True), id="anthropic-output"),
-        pytest.param(to_ollama, id="ollama"),
         pytest.param(inline_refs, id="inline"),
     ],
 )
@@ -372,12 +365,3 @@ def test_anthropic_output_warns_about_open_objects() -> None:
     with pytest.warns(StrictSchemaWarning, match="open object"):
         converted = to_anthropic(CORPUS["pydantic__tagged_open_dict"]["schema"], output=True)
     assert converted["properties"]["tags"]["additionalProperties"] == {"type": "integer"}
-
-
-# --------------------------------------------------------------------------- Ollama
-
-
-def test_ollama_gets_the_schema_as_it_is(case: dict[str, Any]) -> None:
-    converted = to_ollama(case["schema"])
-    assert converted == case["schema"]
-    assert converted is not case["schema"]

@@ -12,8 +12,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from pollytool.errors import SchemaError, SchemaValidationError
-from pollytool.llm.dialects import StrictSchemaWarning
-from pollytool.llm.schema import Schema
+from pollytool.schema import Schema
 
 
 class Colour(enum.StrEnum):
@@ -142,25 +141,6 @@ def test_an_invalid_json_schema_is_reported_when_used() -> None:
     schema = Schema({"type": "no-such-type"})
     with pytest.raises(SchemaError, match="not valid JSON Schema"):
         schema.validate("{}")
-
-
-def test_provider_dialects() -> None:
-    schema = Schema.from_type(Person)
-    openai, strict = schema.openai()
-    assert strict and openai["additionalProperties"] is False
-    assert openai["properties"]["age"]["type"] == ["integer", "null"]
-    assert Schema.from_type(Person, strict=False).openai() == (schema.json_schema, False)
-    assert "$defs" not in schema.gemini()
-    assert schema.anthropic()["properties"]["address"]["additionalProperties"] is False
-    assert schema.ollama() == schema.json_schema
-    assert schema.json_schema == Person.model_json_schema()  # nothing was changed
-
-
-def test_openai_dialect_falls_back_with_a_warning() -> None:
-    schema = Schema({"type": "object", "additionalProperties": {"type": "integer"}})
-    with pytest.warns(StrictSchemaWarning):
-        converted, strict = schema.openai()
-    assert (converted, strict) == (schema.json_schema, False)
 
 
 def test_schemas_compare_by_value() -> None:

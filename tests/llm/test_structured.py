@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from pollytool.errors import RateLimitError, SchemaValidationError
-from pollytool.llm.schema import Schema
 from pollytool.llm.structured import (
     parse_partial_json,
     structured_complete,
@@ -20,6 +19,7 @@ from pollytool.llm.structured import (
 )
 from pollytool.messages import ChatMessage, MessageRole
 from pollytool.providers.fake import FakeLLM, fail, text
+from pollytool.schema import Schema
 
 pytestmark = pytest.mark.anyio
 

@@ -32,11 +32,11 @@ from pollytool.events import (
     ToolCallEvent,
     ToolCallStartEvent,
 )
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import ChatMessage, ImagePart, ImageURLPart, StopReason, TextPart, Usage
 from pollytool.providers.openai import OpenAIClient
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
+from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer, Reply
 
 __all__ = [

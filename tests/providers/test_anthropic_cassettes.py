@@ -32,10 +32,6 @@ from pollytool.events import (
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.llm.dialects import to_anthropic
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import (
     ChatMessage,
     ContentPart,
@@ -47,6 +43,10 @@ from pollytool.messages import (
     Usage,
 )
 from pollytool.providers.anthropic import AnthropicClient
+from pollytool.providers.anthropic._dialect import to_anthropic
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
+from pollytool.thinking import Thinking
 from tests.fakes.cassettes import cassette_ids, load_cassette
 from tests.fakes.loopback import LoopbackServer
 from tests.providers.test_anthropic_stream import KEY, SchemaTool, run

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import ChatMessage, StopReason
 from pollytool.providers.anthropic import AnthropicClient
+from pollytool.request import CompletionRequest
+from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer
 from tests.providers.test_anthropic_stream import (
     KEY,

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 
 from pollytool.errors import ConfigurationError, MissingAPIKeyError, SchemaError
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
 from pollytool.messages import (
     ChatMessage,
     ChatMessageToolCall,
@@ -23,6 +21,8 @@ from pollytool.messages import (
 )
 from pollytool.providers.anthropic import AnthropicClient
 from pollytool.providers.anthropic._models import ModelCapabilities, capabilities
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
 from tests.fakes.loopback import LoopbackServer, RecordedRequest, Reply
 from tests.providers.test_anthropic_errors import only_error
 from tests.providers.test_anthropic_stream import (

@@ -22,10 +22,10 @@ from pollytool.events import (
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
 from pollytool.messages import ChatMessage, StopReason, Usage
 from pollytool.providers.anthropic import AnthropicClient
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
 from tests.fakes.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.anyio

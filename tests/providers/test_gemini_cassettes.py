@@ -28,9 +28,6 @@ from pollytool.errors import (
     PollyError,
 )
 from pollytool.events import CompleteEvent, ErrorEvent, StreamEvent, ToolCallEvent, UsageEvent
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import (
     ChatMessage,
     ContentPart,
@@ -42,6 +39,9 @@ from pollytool.messages import (
     Usage,
 )
 from pollytool.providers.gemini import GeminiClient
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
+from pollytool.thinking import Thinking
 from tests.fakes.cassettes import cassette_ids, load_cassette
 from tests.fakes.loopback import LoopbackServer, Reply
 

@@ -12,9 +12,6 @@ import pytest
 
 from pollytool.errors import ConfigurationError
 from pollytool.events import CompleteEvent, ErrorEvent, StreamEvent
-from pollytool.llm.dialects import to_gemini
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import (
     ChatMessage,
     ChatMessageToolCall,
@@ -24,6 +21,9 @@ from pollytool.messages import (
     ImageURLPart,
 )
 from pollytool.providers.gemini import GeminiClient
+from pollytool.providers.gemini._dialect import to_gemini
+from pollytool.request import CompletionRequest
+from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.anyio

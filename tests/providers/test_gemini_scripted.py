@@ -20,8 +20,8 @@ from pollytool.errors import (
     StreamInterruptedError,
 )
 from pollytool.events import CompleteEvent, ContentEvent, ErrorEvent, StreamEvent
-from pollytool.llm.request import CompletionRequest
 from pollytool.messages import ChatMessage, StopReason
+from pollytool.request import CompletionRequest
 from tests.fakes.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.anyio

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pollytool.events import CompleteEvent, ToolCallEvent
-from pollytool.llm.request import CompletionRequest
 from pollytool.messages import ChatMessage
+from pollytool.request import CompletionRequest
 from tests.fakes.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.anyio

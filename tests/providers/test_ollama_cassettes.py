@@ -26,11 +26,11 @@ from pollytool.events import (
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import ChatMessage, ImagePart, MessageRole, StopReason, Usage
 from pollytool.providers.ollama import OllamaClient
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
+from pollytool.thinking import Thinking
 from tests.fakes.cassettes import cassette_ids, load_cassette
 from tests.fakes.loopback import LoopbackServer
 

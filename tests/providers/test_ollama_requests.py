@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from pollytool.errors import InvalidRequestError
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import (
     ChatMessage,
     ChatMessageToolCall,
@@ -22,6 +20,8 @@ from pollytool.messages import (
 )
 from pollytool.providers import get_provider
 from pollytool.providers.ollama import DEFAULT_HOST, OllamaClient
+from pollytool.request import CompletionRequest
+from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer, RecordedRequest, Reply
 from tests.providers.test_ollama_cassettes import WEATHER, SchemaTool, complete_of, run
 

@@ -30,9 +30,9 @@ from pollytool.events import (
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.llm.request import CompletionRequest
 from pollytool.messages import ChatMessage, StopReason, Usage
 from pollytool.providers.ollama import OllamaClient
+from pollytool.request import CompletionRequest
 from tests.fakes.loopback import LoopbackServer, Reply
 from tests.providers.test_ollama_cassettes import WEATHER, complete_of, run
 

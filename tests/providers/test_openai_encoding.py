@@ -18,8 +18,6 @@ from pollytool.events import (
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.schema import Schema
 from pollytool.messages import (
     ChatMessage,
     ChatMessageToolCall,
@@ -31,6 +29,8 @@ from pollytool.messages import (
     Usage,
 )
 from pollytool.providers.openai import OpenAIClient
+from pollytool.request import CompletionRequest
+from pollytool.schema import Schema
 from tests.fakes.loopback import LoopbackServer, RecordedRequest, Reply
 from tests.providers._openai_support import (
     CHAT_USAGE,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from pollytool.events import CompleteEvent, ReasoningEvent
-from pollytool.llm.request import CompletionRequest
-from pollytool.llm.thinking import Thinking
 from pollytool.messages import ChatMessage, ChatMessageToolCall
+from pollytool.request import CompletionRequest
+from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer, Reply
 from tests.providers._openai_support import (
     SchemaTool,

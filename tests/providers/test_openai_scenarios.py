@@ -28,9 +28,9 @@ from pollytool.events import (
     ToolCallEvent,
     ToolCallStartEvent,
 )
-from pollytool.llm.request import CompletionRequest
 from pollytool.messages import ChatMessage, StopReason, Usage
 from pollytool.providers.openai import OpenAIClient
+from pollytool.request import CompletionRequest
 from tests.fakes.loopback import LoopbackServer, Reply
 from tests.providers._openai_support import (
     call_item,

@@ -1,10 +1,10 @@
 """Anthropic (Claude) adapter over the official ``anthropic`` SDK's Messages API.
 
 :class:`AnthropicClient` streams (or, with ``stream=False``, fetches) a reply and produces the
-normalised events. How a :class:`~pollytool.llm.request.CompletionRequest` is mapped:
+normalised events. How a :class:`~pollytool.request.CompletionRequest` is mapped:
 
 * ``thinking``: adaptive thinking with an effort level on models that have it (Claude 4.6 and
-  later), a token budget on older ones; :meth:`~pollytool.llm.thinking.Thinking.off` sends
+  later), a token budget on older ones; :meth:`~pollytool.thinking.Thinking.off` sends
   ``{"type": "disabled"}``, the default sends nothing. Thinking blocks and their signatures
   are kept in ``provider_metadata["anthropic"]`` and replayed on the next turn, also after a
   JSON round trip of the history.

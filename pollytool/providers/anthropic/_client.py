@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from ...errors import PollyError
     from ...events import StreamEvent
-    from ...llm.request import CompletionRequest
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
 __all__ = ["AnthropicClient"]

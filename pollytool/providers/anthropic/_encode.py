@@ -31,16 +31,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigurationError
-from ...llm.dialects import to_anthropic
-from ...llm.thinking import ThinkingLevel
+from ...thinking import ThinkingLevel
 from ...tools.base import tool_spec
+from ._dialect import to_anthropic
 from ._messages import encode_history
 from ._models import ModelCapabilities, capabilities
 
 if TYPE_CHECKING:
-    from ...llm.request import CompletionRequest
-    from ...llm.schema import Schema
-    from ...llm.thinking import Thinking
+    from ...request import CompletionRequest
+    from ...schema import Schema
+    from ...thinking import Thinking
     from ...tools.base import Tool
 
 __all__ = ["DEFAULT_MAX_TOKENS", "EncodedRequest", "encode_request"]

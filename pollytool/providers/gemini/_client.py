@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from google.genai.types import GenerateContentResponse
 
     from ...events import StreamEvent
-    from ...llm.request import CompletionRequest
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
 __all__ = ["DEFAULT_API_VERSION", "GeminiClient"]

@@ -1,10 +1,10 @@
-"""A :class:`~pollytool.llm.request.CompletionRequest` as ``contents`` and a
+"""A :class:`~pollytool.request.CompletionRequest` as ``contents`` and a
 ``GenerateContentConfig``.
 
 * ``temperature`` and ``max_tokens`` → ``temperature`` and ``max_output_tokens`` (only when set).
 * ``thinking`` → ``thinking_config`` (see :mod:`pollytool.providers.gemini._thinking`).
 * ``tools`` → one ``Tool`` of ``function_declarations`` whose ``parameters_json_schema`` is the
-  tool's schema in Gemini's dialect (:func:`pollytool.llm.dialects.to_gemini`; the tool's own
+  tool's schema in Gemini's dialect (``_dialect.to_gemini``; the tool's own
   schema is never changed).
 * ``tool_choice`` → ``tool_config``: ``"auto"`` → ``AUTO``, ``"none"`` → ``NONE``,
   ``"required"`` → ``ANY``, a tool name → ``ANY`` limited to that function.
@@ -25,13 +25,13 @@ import pydantic
 from google.genai import types
 
 from ...errors import ConfigurationError
-from ...llm.dialects import to_gemini
 from ...tools.base import tool_spec
 from ._contents import encode_contents
+from ._dialect import to_gemini
 from ._thinking import thinking_config
 
 if TYPE_CHECKING:
-    from ...llm.request import CompletionRequest
+    from ...request import CompletionRequest
 
 __all__ = ["encode_request"]
 

@@ -20,7 +20,7 @@ from typing import Literal
 
 from google.genai import types
 
-from ...llm.thinking import Thinking, ThinkingLevel
+from ...thinking import Thinking, ThinkingLevel
 
 __all__ = ["ThinkingSupport", "thinking_config", "thinking_support"]
 

@@ -10,7 +10,6 @@ import httpx
 import ollama
 
 from ...errors import PollyError, StreamInterruptedError
-from ...llm.dialects import to_ollama
 from .._base import ProviderClient
 from ._decode import ChatDecoder
 from ._encode import build_chat_body
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
 
     from ...events import StreamEvent
-    from ...llm.request import CompletionRequest
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
 __all__ = ["DEFAULT_HOST", "OllamaClient"]
@@ -127,7 +126,7 @@ class OllamaClient(ProviderClient):
         self, req: CompletionRequest, acc: StreamAccumulator
     ) -> AsyncGenerator[StreamEvent, None]:
         schema = req.response_schema
-        body = build_chat_body(req, to_ollama(schema.json_schema) if schema else None)
+        body = build_chat_body(req, schema.json_schema if schema else None)
         decoder = ChatDecoder(acc)
         secrets = (*self._secrets(), *((req.api_key,) if req.api_key else ()))
         try:

@@ -1,4 +1,4 @@
-"""Turning a :class:`~pollytool.llm.request.CompletionRequest` into an Ollama ``/api/chat`` body.
+"""Turning a :class:`~pollytool.request.CompletionRequest` into an Ollama ``/api/chat`` body.
 
 What goes where:
 
@@ -29,16 +29,16 @@ import binascii
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidRequestError
-from ...llm.thinking import ThinkingLevel
 from ...messages import FilePart, FileURLPart, ImagePart, ImageURLPart, MessageRole
+from ...thinking import ThinkingLevel
 from ...tools.base import tool_spec
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ...llm.request import CompletionRequest, ToolChoice
-    from ...llm.thinking import Thinking
     from ...messages import ChatMessage
+    from ...request import CompletionRequest, ToolChoice
+    from ...thinking import Thinking
     from ...tools.base import Tool
 
 __all__ = [

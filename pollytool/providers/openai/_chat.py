@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
 
     from ...events import StreamEvent
-    from ...llm.request import CompletionRequest
     from ...messages import ContentPart
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
 __all__ = ["chat_events", "encode_chat"]

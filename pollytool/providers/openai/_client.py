@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
     from ...events import StreamEvent
-    from ...llm.request import CompletionRequest
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
 __all__ = ["OpenAIClient"]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from openai.types.responses import Response, ResponseOutputItem, ResponseStreamEvent
 
     from ...events import StreamEvent
-    from ...llm.request import CompletionRequest
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
 __all__ = ["responses_events"]

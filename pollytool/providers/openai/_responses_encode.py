@@ -30,8 +30,8 @@ from ._shared import (
 )
 
 if TYPE_CHECKING:
-    from ...llm.request import CompletionRequest
     from ...messages import ContentPart
+    from ...request import CompletionRequest
 
 __all__ = ["OUTPUT_KEY", "encode_responses"]
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigurationError
-from ...llm.dialects import is_openai_strict_compatible, to_openai_strict
-from ...llm.thinking import Thinking
 from ...messages import ChatMessage, TextPart
+from ...thinking import Thinking
 from ...tools.base import tool_spec
+from ._dialect import is_openai_strict_compatible, to_openai_strict
 
 if TYPE_CHECKING:
-    from ...llm.request import CompletionRequest
-    from ...llm.schema import Schema
+    from ...request import CompletionRequest
+    from ...schema import Schema
 
 __all__ = [
     "API_OPTION",
@@ -66,7 +66,7 @@ def output_schema(schema: Schema) -> tuple[dict[str, Any], bool]:
     """The JSON schema to send for structured output and whether it is strict: with
     ``schema.strict`` it is converted to OpenAI's strict dialect (optional properties become
     required and nullable), unless strict mode cannot express it, in which case it goes
-    non-strict as it is (with a :class:`~pollytool.llm.dialects.StrictSchemaWarning`)."""
+    non-strict as it is (with a :class:`~pollytool._jsonschema.StrictSchemaWarning`)."""
     if not schema.strict:
         return schema.json_schema, False
     return to_openai_strict(schema.json_schema)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
-from .._resource import AsyncResource
-from ..errors import ResponseError
-from ..events import CompleteEvent, ContentEvent, ErrorEvent, StreamEvent
+from ._resource import AsyncResource
+from .errors import ResponseError
+from .events import CompleteEvent, ContentEvent, ErrorEvent, StreamEvent
 
 if TYPE_CHECKING:
-    from ..messages import ChatMessage
+    from .messages import ChatMessage
     from .request import CompletionRequest
 
 __all__ = ["LLM", "BaseLLM", "EventStream"]

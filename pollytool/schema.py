@@ -1,4 +1,4 @@
-"""Response schemas for structured (JSON) output: building, provider dialects, validation."""
+"""Response schemas for structured (JSON) output: building, validation and parsing."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SchemaError, SchemaValidationError
-from . import dialects
+from ._jsonschema import StrictSchemaWarning, strip_added_nulls
+from .errors import SchemaError, SchemaValidationError
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
     from pydantic import TypeAdapter
 
-__all__ = ["Schema"]
+__all__ = ["Schema", "StrictSchemaWarning"]
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _FENCED = re.compile(r"^\s*```[A-Za-z]*\s*\n(.*?)\s*```\s*$", re.DOTALL)
@@ -37,9 +37,8 @@ class Schema:
         Schema({"type": "object", "properties": {"name": {"type": "string"}}})
         Schema.from_type(UserInfo)
 
-    It validates and parses replies (:meth:`validate`, :meth:`parse`) and gives each provider
-    its dialect of the schema (:meth:`openai`, :meth:`gemini`, :meth:`anthropic`,
-    :meth:`ollama`; see :mod:`pollytool.llm.dialects`).
+    It validates and parses replies (:meth:`validate`, :meth:`parse`). Each adapter converts
+    a copy into its provider's dialect of JSON Schema when it sends the request.
 
     Attributes:
         json_schema: the schema as a dict (never mutated; adapters convert copies).
@@ -114,31 +113,6 @@ class Schema:
         return cls(json_schema, name=name or type_name, description=doc, strict=strict,
                    python_type=tp)  # fmt: skip
 
-    # ------------------------------------------------------------------ provider dialects
-
-    def openai(self) -> tuple[dict[str, Any], bool]:
-        """The schema for OpenAI and whether to send it with ``strict: true``.
-
-        With ``strict`` it is converted to the strict dialect (falling back to non-strict with
-        a :class:`~pollytool.llm.dialects.StrictSchemaWarning` when that is impossible);
-        without, it is a copy sent non-strict.
-        """
-        if not self.strict:
-            return self.copy_schema(), False
-        return dialects.to_openai_strict(self.json_schema)
-
-    def gemini(self) -> dict[str, Any]:
-        """The schema for Gemini's ``response_json_schema``."""
-        return dialects.to_gemini(self.json_schema)
-
-    def anthropic(self) -> dict[str, Any]:
-        """The schema for Anthropic's ``output_config.format``."""
-        return dialects.to_anthropic(self.json_schema, output=True)
-
-    def ollama(self) -> dict[str, Any]:
-        """The schema for Ollama's ``format``."""
-        return dialects.to_ollama(self.json_schema)
-
     # ------------------------------------------------------------------ validation
 
     @cached_property
@@ -164,7 +138,7 @@ class Schema:
         against the schema; return the JSON value.
 
         ``null`` values that strict mode forces into optional properties are removed first
-        (see :func:`~pollytool.llm.dialects.strip_added_nulls`). Raises
+        (OpenAI strict mode sends ``null`` for a property it was told is optional). Raises
         :class:`~pollytool.errors.SchemaValidationError` with the list of problems and the raw
         text when the text is not JSON or does not match.
         """
@@ -172,7 +146,7 @@ class Schema:
             value = _load(text)
         except (json.JSONDecodeError, TypeError) as exc:
             raise self._failure([f"the reply is not valid JSON: {exc}"], text) from None
-        value = dialects.strip_added_nulls(value, self.json_schema)
+        value = strip_added_nulls(value, self.json_schema)
         errors = [
             f"{_path(error.absolute_path)}: {error.message}"
             for error in sorted(self._validator.iter_errors(value), key=_error_order)
@@ -193,7 +167,7 @@ class Schema:
             value = _load(text)
         except (json.JSONDecodeError, TypeError) as exc:
             raise self._failure([f"the reply is not valid JSON: {exc}"], text) from None
-        value = dialects.strip_added_nulls(value, self.json_schema)
+        value = strip_added_nulls(value, self.json_schema)
         try:
             return self._adapter.validate_python(value)
         except ValidationError as exc:

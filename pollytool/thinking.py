@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from ..errors import InvalidThinkingError
+from .errors import InvalidThinkingError
 
 __all__ = ["Thinking", "ThinkingLevel"]
 

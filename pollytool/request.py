@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from ..errors import ConfigurationError
-from ..messages import ChatMessage, MessageRole
+from .errors import ConfigurationError
+from .messages import ChatMessage, MessageRole
 from .schema import Schema
 from .thinking import Thinking
 
 if TYPE_CHECKING:
-    from ..tools.base import Tool
+    from .tools.base import Tool
 
 __all__ = ["CompletionRequest", "SkillPrompt", "ToolChoice"]
 

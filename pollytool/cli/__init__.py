@@ -33,6 +33,7 @@ from ._errors import (
 from ._logging import configure_logging, log
 from ._options import Options, parse_options
 from ._run import run_prompt
+from ._skills import list_skills
 
 __all__ = ["main"]
 
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(opts: Options, text: str | None, display: Display) -> int:
     if opts.list_skills:
-        raise UsageError("--listskills: skills are not available in this version of polly yet")
+        return await list_skills(opts)
     if text is None:
         from ._repl import run_repl  # prompt_toolkit loads only for interactive sessions
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
+from typing import Any
 
 from ..errors import redact
 
@@ -33,6 +35,11 @@ class _Redact(logging.Filter):
         return True
 
 
+def _show_warning(message: Warning | str, *_where: Any, **_more: Any) -> None:
+    """Library warnings (a skipped skill, a recovered session line) as ``Warning:`` lines."""
+    print(f"Warning: {message}", file=sys.stderr, flush=True)
+
+
 def configure_logging(debug: bool, secrets: list[str]) -> None:
     """With *debug*, send every DEBUG record to stderr; otherwise log nothing below
     warnings (and those to stderr too)."""
@@ -44,3 +51,4 @@ def configure_logging(debug: bool, secrets: list[str]) -> None:
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+    warnings.showwarning = _show_warning

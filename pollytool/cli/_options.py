@@ -160,7 +160,6 @@ ENV_DEFAULTS: dict[str, tuple[str, Callable[[str], Any]]] = {
 _ENV_FALLBACKS: dict[str, Any] = {
     "base_url": None,
     "timeout": 600.0,
-    "skill_dirs": [],
     "no_sandbox": False,
 }
 
@@ -397,6 +396,9 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str]) -> Options:
     for name in SETTING_NAMES:
         if name in env:
             opts.env[name] = env[name]
+    if "skill_dirs" in env:  # the lowest-precedence source of skill directories
+        opts.env["skill_dirs"] = env["skill_dirs"]
+    ns["skill_dirs"] = ns["skill_dirs"] or []
     for name, fallback in _ENV_FALLBACKS.items():
         if ns[name] is None:
             ns[name] = env.get(name, fallback)

@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from ..errors import PollyError
-from ..llm import Agent
 from ..messages import ChatMessage, MessageRole, Usage
 from ..sessions import Session
 from ._attachments import Attachment, load_attachments
@@ -26,7 +25,7 @@ from ._errors import EXIT_OK, UsageError, error_line, secret_values
 from ._input import LineReader, history_file
 from ._markdown import MarkdownDisplay
 from ._options import Options
-from ._run import build_request, open_agent
+from ._run import Runtime, build_request, open_agent
 from ._settings import changes_for, resolve_settings
 from ._slash import command_names, run_command
 from ._turn import take_turn
@@ -44,13 +43,14 @@ class Repl:
         self,
         opts: Options,
         conversation: Conversation,
-        agent: Agent,
+        runtime: Runtime,
         display: MarkdownDisplay,
         reader: LineReader,
     ) -> None:
         self.opts = opts
         self.conversation = conversation
-        self.agent = agent
+        self.runtime = runtime
+        self.agent = runtime.agent
         self.display = display
         self.reader = reader
         self.pending: list[Attachment] = []
@@ -144,7 +144,7 @@ class Repl:
         self.pending.clear()
         history = await self.session.get_history()
         user = ChatMessage.user(text, *parts)
-        req = build_request(self.opts, self.conversation, history, user)
+        req = build_request(self.opts, self.conversation, self.runtime, history, user)
         outcome = await take_turn(self.agent, self.display, req, self.conversation)
         self.last_usage = outcome.usage
         self.total_usage += outcome.usage
@@ -157,11 +157,11 @@ async def run_repl(opts: Options) -> int:
     display = MarkdownDisplay()
     async with (
         open_conversation(opts, display, in_memory=True) as conversation,
-        open_agent(opts, conversation, display) as agent,
+        open_agent(opts, conversation, display) as runtime,
     ):
         path = history_file(Path.home(), conversation.context)
         reader = await LineReader.open(path, command_names())
-        repl = Repl(opts, conversation, agent, display, reader)
+        repl = Repl(opts, conversation, runtime, display, reader)
         repl.pending = await load_attachments(opts.files)
         await repl.resume()
         return await repl.loop()

@@ -3,11 +3,11 @@ remembered by a context and loaded again when a later run names none."""
 
 from __future__ import annotations
 
+import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ToolError
 from ..sessions import MetadataChanges, SessionMetadata
 from ..tools import ToolRegistry
 from ._options import Options
@@ -32,9 +32,17 @@ class ToolSources:
         return bool(self.specs or self.commands)
 
     def changes(self) -> MetadataChanges:
-        """Metadata changes that make a context remember these sources."""
-        tools: list[dict[str, Any]] = [{"type": tool_kind(s), "source": s} for s in self.specs]
+        """Metadata changes that make a context remember these sources (file paths made
+        absolute, so the context works from any directory)."""
+        tools: list[dict[str, Any]] = [
+            {"type": tool_kind(spec), "source": _absolute(spec)} for spec in self.specs
+        ]
         return {"tools": tools, "mcp_servers": list(self.commands)}
+
+
+def _absolute(spec: str) -> str:
+    path, sep, server = spec.partition("#")
+    return os.path.abspath(os.path.expanduser(path)) + sep + server
 
 
 def tool_sources(opts: Options, metadata: SessionMetadata | None) -> ToolSources:
@@ -45,15 +53,25 @@ def tool_sources(opts: Options, metadata: SessionMetadata | None) -> ToolSources
     return ToolSources(specs, list(metadata.mcp_servers))
 
 
-async def load_tools(sources: ToolSources, opts: Options, stack: AsyncExitStack) -> ToolRegistry:
-    """A registry holding every tool of *sources*; servers and processes started for them
-    are closed by *stack*."""
+async def load_tools(
+    sources: ToolSources, *, nosandbox: bool, tool_timeout: float | None, stack: AsyncExitStack
+) -> ToolRegistry:
+    """A registry holding every tool of *sources*: shell scripts as ``script__tool``, MCP
+    servers' tools as ``server__tool``. Servers are started now and stopped by *stack*;
+    shell tools and MCP servers run sandboxed as the library decides unless *nosandbox*."""
     registry = ToolRegistry()
-    for spec in sources.specs:
-        raise ToolError(
-            f"cannot load tool {spec!r}: {tool_kind(spec)} tools are not available in this "
-            "version of polly yet"
+    shell = [spec for spec in sources.specs if tool_kind(spec) == "shell"]
+    servers = [spec for spec in sources.specs if tool_kind(spec) == "mcp"] + sources.commands
+    opt_out = True if nosandbox else None
+    if shell:
+        from ..tools.shell import load_shell_tools
+
+        for tool in await load_shell_tools(shell, nosandbox=opt_out, call_timeout=tool_timeout):
+            registry.register(tool, namespace=tool.namespace)
+    if servers:
+        from ..mcp import load_mcp_servers
+
+        await stack.enter_async_context(
+            load_mcp_servers(servers, registry=registry, nosandbox=opt_out)
         )
-    if sources.commands:
-        raise ToolError("--mcp servers are not available in this version of polly yet")
     return registry

@@ -29,8 +29,22 @@ def test_answer_streams_and_a_model_change_persists(polly: Polly, provider: Fake
     term.send("again\r")
     term.expect("From the new model.")
     term.expect("│ chat")  # the prompt is back
+    term.send("/context\r")
+    term.expect("Messages: 4 (assistant 2, user 2)")
+    term.expect("│ chat")
+    term.send("/tools\r")
+    term.expect("No tools loaded")
+    term.expect("│ chat")
+    transcript = polly.home / "chat.md"
+    term.send(f"/save {transcript}\r")
+    term.expect("Saved 4 message(s)")
+    term.expect("│ chat")
+    term.send("/bogus\r")
+    term.expect("Unknown command /bogus; /help lists the commands.")
+    term.expect("│ chat")
     term.send(CTRL_D)
     assert term.wait() == 0
+    assert transcript.read_text().startswith("## user\n\nhello\n")
     assert provider.last["model"] == "gpt-new"
     assert messages_of(provider.last)[-1] == ("user", "again")
     assert "Model:          openai/gpt-new" in polly.run("--show", "chat").stdout

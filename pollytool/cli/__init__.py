@@ -7,6 +7,7 @@
     echo "Summarise" | polly -f report.pdf -m openai/gpt-5.4
     polly -c work -p "Remember: the build uses nox"     # a saved context (conversation)
     polly --list | --show NAME | --reset NAME | --delete NAME | --purge | --create NAME
+    polly -c work                                        # an interactive session (a terminal)
 
 Built on pollytool's public API only. Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.
 """
@@ -89,8 +90,13 @@ async def _dispatch(opts: Options, text: str | None, display: Display) -> int:
     if opts.list_skills:
         return await list_skills(opts)
     if text is None:
-        from ._repl import run_repl  # prompt_toolkit loads only for interactive sessions
-
+        try:
+            from ._repl import run_repl  # prompt_toolkit loads only for interactive sessions
+        except ImportError as exc:
+            raise UsageError(
+                f"the interactive session needs the cli extra ({exc.name} is missing): "
+                "pip install 'pollytool[cli]', or give a prompt with -p"
+            ) from None
         return await run_repl(opts)
     if opts.management is not None:
         return await manage_contexts(opts, text, display)

@@ -104,6 +104,9 @@ def local_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]
         sys.executable, "-m", "llama_cpp.server", "--model", str(model),
         "--chat_format", "chatml-function-calling", "--host", "127.0.0.1",
         "--port", str(port), "--n_ctx", "2048", "--verbose", "False",
+        # by default the server abandons a running stream when another request arrives
+        # (pollytool then reports StreamInterruptedError); serve concurrent requests in turn
+        "--interrupt_requests", "False",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(

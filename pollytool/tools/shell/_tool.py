@@ -20,7 +20,13 @@ from ...errors import (
     ToolTimeoutError,
 )
 from ..base import BaseTool, ToolOutput
-from ..sandbox import SandboxSpec, check_sandbox, sandboxed_command, sandboxing_disabled
+from ..sandbox import (
+    SandboxSpec,
+    check_sandbox,
+    effective_sandbox,
+    sandboxed_command,
+    sandboxing_disabled,
+)
 from ..validation import ArgumentsValidator
 from ._process import CommandResult, run_command
 
@@ -223,24 +229,13 @@ class ShellTool(BaseTool):
         sandbox_default: SandboxSpec | bool | Mapping[str, Any] | None,
         nosandbox: bool | None,
     ) -> SandboxSpec | None:
-        asked = self.raw_schema.get("sandbox")
         try:
-            own = SandboxSpec.parse(asked)
-            base = SandboxSpec.parse(sandbox_default)
+            return effective_sandbox(
+                self.raw_schema.get("sandbox"), sandbox_default, subject=f"shell tool {self.path}",
+                logger=logger, nosandbox=nosandbox, may_opt_out=False,
+            )  # fmt: skip
         except SandboxSpecError as exc:
             raise self._load_error(str(exc)) from exc
-        if sandboxing_disabled(nosandbox):
-            if own is not None or base is not None:
-                logger.warning("sandboxing is disabled: shell tool %s runs unsandboxed", self.path)
-            return None
-        if base is None:
-            return own
-        if asked is False:
-            raise self._load_error(
-                'the script says "sandbox": false, but it is loaded with a default sandbox '
-                "for every tool; load it without sandbox_default to run it unsandboxed"
-            )
-        return base if own is None else base.merge(own)
 
     def _llm_schema(self) -> dict[str, Any]:
         schema = {k: v for k, v in self.raw_schema.items() if k not in _PRIVATE_KEYS}

@@ -7,7 +7,10 @@ what a 135M model happens to say.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -129,3 +132,21 @@ async def test_the_router_reaches_a_keyless_server_through_its_base_url(
         events = [e async for e in router.stream(req)]
     assert not any(isinstance(e, ErrorEvent) for e in events), events[-1]
     assert isinstance(events[-1], CompleteEvent)
+
+
+async def test_the_polly_command_answers_from_the_local_server(
+    local_llm: LocalServer, tmp_path: Path
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("POLLYTOOL_")},
+        "HOME": str(tmp_path),
+    }
+    argv = [
+        sys.executable, "-m", "pollytool", "-m", f"openai/{MODEL}",
+        "--baseurl", local_llm.base_url, "--maxtokens", "16", "-p", "Say hello.",
+    ]  # fmt: skip
+    result = await anyio.run_process(argv, env=env, check=False)
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip()
+    assert b"Error" not in result.stderr

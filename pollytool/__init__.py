@@ -82,8 +82,8 @@ _EXPORTS = {
     ),
     **dict.fromkeys(
         ["AgentEvent", "CompleteEvent", "ContentEvent", "ErrorEvent", "EventType",
-         "ReasoningEvent", "StreamEvent", "ToolCallDeltaEvent", "ToolCallEvent", "ToolCallStartEvent",
-         "ToolResultEvent", "UsageEvent"],
+         "ReasoningEvent", "StreamEvent", "ToolCallDeltaEvent", "ToolCallEvent",
+         "ToolCallStartEvent", "ToolResultEvent", "UsageEvent"],
         "events",
     ),
     **dict.fromkeys(

@@ -55,9 +55,7 @@ def agent_events(event: AgentEvent) -> None:
 
 
 def not_every_agent_event_is_handled(event: AgentEvent) -> None:
-    if event.type == EventType.CONTENT:
-        pass
-    elif event.type == EventType.TOOL_RESULT:
+    if event.type == EventType.CONTENT or event.type == EventType.TOOL_RESULT:
         pass
     else:
         assert_never(event)  # type: ignore[arg-type]

@@ -1,30 +1,37 @@
 """Write README.md's Python examples into one module the type checkers can read.
 
 ``nox -s typecheck`` runs ``python tests/typing/readme_snippets.py README.md OUT`` and then
-mypy and pyright over ``OUT``. The README reads like one notebook session (later examples use
-names from earlier ones, and ``await`` at the top level), so every ```` ```python ```` block
-becomes part of the body of one ``async def``, in order, each marked with its README line.
-Names the README leaves to the reader (``history``) are declared first; examples may leave
+mypy and pyright over ``OUT``. Each ```` ```python ```` block becomes the body of its own
+``async def`` (the README uses ``await`` at the top level), marked with its README line. A
+reader carries what earlier examples defined (imports, functions, classes) into later ones, so
+those are repeated before each block; the names the README leaves to the reader (``client``,
+``session``, ``history``, ``req``) are the function's typed parameters. Examples may leave
 names unused.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
 PRELUDE = '''"""Generated from README.md by tests/typing/readme_snippets.py: do not edit."""
 
 # pyright: reportUnusedVariable=false, reportUnusedImport=false
+# pyright: reportUnusedFunction=false, reportUnusedClass=false
 
 from __future__ import annotations
 
-from pollytool import ChatMessage
-
-
-async def readme() -> None:
-    history: list[ChatMessage] = []  # the conversation so far, as in a real program
+from pollytool import ChatMessage, CompletionRequest, MultiPass
+from pollytool.sessions import Session
 '''
+
+#: What the README's examples assume the reader already has.
+READER_NAMES = (
+    "client: MultiPass, session: Session, history: list[ChatMessage], req: CompletionRequest"
+)
+
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def python_blocks(markdown: str) -> list[tuple[int, list[str]]]:
@@ -46,16 +53,39 @@ def python_blocks(markdown: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+def definitions(lines: list[str]) -> list[str]:
+    """The top-level imports, functions and classes of a block (decorators included)."""
+    try:
+        tree = ast.parse("async def _():\n" + "\n".join(f"    {line}" for line in lines))
+    except SyntaxError as exc:
+        raise SystemExit(f"README.md: a python block is not valid Python: {exc}") from None
+    body = tree.body[0]
+    assert isinstance(body, ast.AsyncFunctionDef)
+    found: list[str] = []
+    for node in body.body:
+        if isinstance(node, _DEFINITIONS):
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            last = node.end_lineno or node.lineno
+            found.extend(lines[first - 2 : last - 1])  # the wrapper added one line
+    return found
+
+
 def module(markdown: str, source: str = "README.md") -> str:
     """The checked module for *markdown*."""
     blocks = python_blocks(markdown)
     if not blocks:
         raise SystemExit(f"{source} has no python blocks to check")
-    body = [PRELUDE]
-    for start, lines in blocks:
-        body.append(f"    # --- {source} line {start}")
-        body.extend(f"    {line}" if line.strip() else "" for line in lines)
-    return "\n".join(body) + "\n"
+    out = [PRELUDE]
+    carried: list[str] = []
+    for number, (start, lines) in enumerate(blocks, start=1):
+        out.append(f"\nasync def example_{number}({READER_NAMES}) -> None:")
+        if carried:
+            out.append("    # what earlier examples defined")
+            out.extend(f"    {line}" if line.strip() else "" for line in carried)
+        out.append(f"    # --- {source} line {start}")
+        out.extend(f"    {line}" if line.strip() else "" for line in lines)
+        carried += definitions(lines)
+    return "\n".join(out) + "\n"
 
 
 def main(argv: list[str]) -> None:

@@ -187,13 +187,20 @@ class Agent:
         tool_timeout: seconds each tool call may take; ``None`` for no limit.
         max_parallel_tools: most tool calls of one turn running at once; ``None`` for all.
         approve: called with each turn's tool calls before they run; returns the calls (or
-            their ids) that may run, the others are answered "denied". Sync or async.
+            their ids) that may run, the others are answered "denied". Sync or async. The
+            calls it sees always have distinct ids: a model sending one id twice gets the
+            second renamed (``"id_1"``) in every event and message before approval, so a
+            denied call can never run under an approved call's id. An answer that is not a
+            list of this turn's calls or ids (``None``, a bare string, an unknown id) ends the
+            run with a :class:`~pollytool.errors.ConfigurationError`.
 
     Behaviour: each model turn becomes one assistant message (content ``""`` when the model
     only called tools), followed by one tool message per call in call order. The calls of a
     turn run concurrently. Problems with a call (unknown tool, arguments that are not JSON or
     do not match the schema, the tool raising, timing out or being denied) become an error
-    tool message the model reads, and the loop goes on. A forced ``tool_choice``
+    tool message the model reads, and the loop goes on. A tool may return any value: text
+    and :class:`~pollytool.tools.ToolOutput` as they are, image bytes as an image, other
+    values as JSON (see :func:`~pollytool.tools.base.tool_output`). A forced ``tool_choice``
     (``"required"`` or a tool name) applies to the first turn only, so the loop can end.
     A ``max_tokens`` stop ends the loop with ``truncated=True``; a content-filter stop raises
     :class:`~pollytool.errors.ContentFilterError`. Cancelling the caller (or leaving the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -28,10 +30,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package, and over tests/typing (how user code type-checks)."""
-    session.install("-e", ".[dev]")
+    """mypy --strict over the package; mypy --strict and pyright (strict, configured in
+    pyproject.toml) over how user code type-checks: tests/typing, examples/ and the Python
+    blocks of README.md (written into one module by tests/typing/readme_snippets.py)."""
+    session.install("-e", ".[dev]", "pyright[nodejs]>=1.1.400")
     session.run("mypy")
-    session.run("mypy", "--strict", "tests/typing")
+    readme = Path(session.create_tmp()) / "readme_checked.py"
+    session.run("python", "tests/typing/readme_snippets.py", "README.md", str(readme))
+    user_code = ["tests/typing", "examples", str(readme)]
+    session.run("mypy", "--strict", *user_code)
+    session.run("pyright", *user_code)
 
 
 #: A real local model for ``nox -s e2e``: llama.cpp's OpenAI-compatible server, built from its

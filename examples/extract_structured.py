@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from pydantic import BaseModel
 
-from pollytool import MultiPass
+from pollytool import MultiPass, PollyError
 from pollytool.llm import structured_complete
 from pollytool.providers.fake import FakeLLM
 
@@ -30,14 +31,16 @@ async def main(model: str | None) -> None:
         '{"name": "John Doe", "age": 30, "email": "john@example.com"}',
     )
     client = MultiPass() if model else MultiPass(clients={"fake": scripted})
-    user = await structured_complete(
-        model or "fake/scripted",
-        "Extract: John Doe, 30, john@example.com",
-        UserInfo,
-        client=client,
-        max_retries=1,
-    )
-    print(repr(user))
+    async with client:
+        user = await structured_complete(
+            model or "fake/scripted",
+            "Extract: John Doe, 30, john@example.com",
+            UserInfo,
+            500,  # max_tokens
+            client=client,
+            max_retries=1,
+        )
+    print(repr(user))  # a UserInfo, for type checkers too
     if not model:
         print(f"(the fake model was asked {len(scripted.requests)} times)")
 
@@ -45,4 +48,7 @@ async def main(model: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--model")
-    asyncio.run(main(parser.parse_args().model))
+    try:
+        asyncio.run(main(parser.parse_args().model))
+    except PollyError as exc:
+        sys.exit(f"error: {exc}")

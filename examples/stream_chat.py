@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
-from pollytool import ChatMessage, CompletionRequest, EventType, MultiPass
+from pollytool import ChatMessage, CompletionRequest, EventType, MultiPass, PollyError
 
 
 async def main(prompt: str, model: str) -> None:
@@ -35,4 +36,7 @@ if __name__ == "__main__":
     parser.add_argument("prompt")
     parser.add_argument("--model", default="fake/echo")
     args = parser.parse_args()
-    asyncio.run(main(args.prompt, args.model))
+    try:
+        asyncio.run(main(args.prompt, args.model))
+    except PollyError as exc:
+        sys.exit(f"error: {exc}")

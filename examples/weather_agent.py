@@ -3,15 +3,17 @@
     python examples/weather_agent.py --model openai/gpt-5.4
 
 Without ``--model`` a scripted fake model plays both turns (it asks for the weather in two
-cities at once, then answers), so the example runs without a key.
+cities at once, then answers), so the example runs without a key. A failure (a missing key, a
+provider error) ends the example with its message.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
-from pollytool import ChatMessage, CompletionRequest, MultiPass, ToolResultEvent
+from pollytool import ChatMessage, CompletionRequest, EventType, MultiPass, PollyError
 from pollytool.llm import Agent, ToolRegistry, tool
 from pollytool.providers.fake import FakeLLM, text, tool_call
 
@@ -36,23 +38,28 @@ def scripted_model() -> FakeLLM:
 
 
 async def main(model: str | None) -> None:
-    client = MultiPass() if model else MultiPass(clients={"fake": scripted_model()})
-    agent = Agent(client, ToolRegistry([get_weather]), tool_timeout=30, max_iterations=10)
-    req = CompletionRequest(
-        model or "fake/scripted", [ChatMessage.user("Weather in Paris and Tokyo?")]
-    )
-    async with agent.stream(req) as events:
-        async for event in events:
-            if isinstance(event, ToolResultEvent):
-                print(f"  -> {event.tool_call.name}({event.tool_call.arguments}) = {event.result}")
-    result = events.result
-    assert result is not None
+    clients = {} if model else {"fake": scripted_model()}
+    async with MultiPass(clients=clients) as client:
+        agent = Agent(client, ToolRegistry([get_weather]), tool_timeout=30, max_iterations=10)
+        req = CompletionRequest(
+            model or "fake/scripted", [ChatMessage.user("Weather in Paris and Tokyo?")]
+        )
+        async with agent.stream(req) as events:
+            async for event in events:
+                if event.type == EventType.TOOL_RESULT:
+                    call = event.tool_call
+                    print(f"  -> {call.name}({call.arguments}) = {event.result}")
+                elif event.type == EventType.ERROR:
+                    raise event.error
+        result = await events.run()  # the loop's result (the events are all consumed)
     print(result.text)
     print(f"({result.iterations} model calls, {len(result.new_messages)} new messages)")
-    await client.aclose()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--model")
-    asyncio.run(main(parser.parse_args().model))
+    try:
+        asyncio.run(main(parser.parse_args().model))
+    except PollyError as exc:
+        sys.exit(f"error: {exc}")

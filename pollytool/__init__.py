@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ToolError,
     )
     from .events import (
+        AgentEvent,
         CompleteEvent,
         ContentEvent,
         ErrorEvent,
@@ -80,9 +81,9 @@ _EXPORTS = {
         "messages",
     ),
     **dict.fromkeys(
-        ["CompleteEvent", "ContentEvent", "ErrorEvent", "EventType", "ReasoningEvent",
-         "StreamEvent", "ToolCallDeltaEvent", "ToolCallEvent", "ToolCallStartEvent",
-         "ToolResultEvent", "UsageEvent"],
+        ["AgentEvent", "CompleteEvent", "ContentEvent", "ErrorEvent", "EventType",
+         "ReasoningEvent", "StreamEvent", "ToolCallDeltaEvent", "ToolCallEvent",
+         "ToolCallStartEvent", "ToolResultEvent", "UsageEvent"],
         "events",
     ),
     **dict.fromkeys(
@@ -109,6 +110,7 @@ _EXPORTS = {
 __all__ = [
     "__version__",
     "APIConnectionError",
+    "AgentEvent",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",

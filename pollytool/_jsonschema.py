@@ -1,5 +1,12 @@
 """JSON-Schema machinery the provider dialects share: walking subschemas, resolving and
-inlining local ``$ref``, merging ``allOf``, and undoing the ``null`` values OpenAI strict mode adds.
+inlining local ``$ref``, merging ``allOf``, undoing the ``null`` values OpenAI strict mode adds,
+and the limits that keep all of it bounded.
+
+Every conversion starts with :func:`check_schema`, which walks the schema without recursion
+and refuses (with :class:`~pollytool.errors.SchemaError`) one nested more than
+:data:`MAX_SCHEMA_DEPTH` levels or holding more than :data:`MAX_SCHEMA_NODES` subschemas, both
+as written and as it would be with its ``$ref`` inlined (computed once per definition, so a
+graph of references that would expand exponentially is refused after linear work).
 
 Each provider's own dialect lives in its package (``providers/<name>/_dialect.py``); the
 conversions only ever loosen or annotate a schema, except where a provider's rules demand
@@ -10,16 +17,21 @@ otherwise, so replies are always validated against the *original* schema (see
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from .errors import SchemaError
 
 __all__ = [
     "ANNOTATIONS",
+    "MAX_SCHEMA_DEPTH",
+    "MAX_SCHEMA_NODES",
     "META_KEYS",
     "SCHEMA_KEYS",
     "JSONSchema",
     "StrictSchemaWarning",
     "accepts_null",
+    "check_schema",
     "inline_refs",
     "iter_subschemas",
     "json_type",
@@ -140,26 +152,6 @@ def _prune_defs(schema: JSONSchema) -> JSONSchema:
     return schema
 
 
-def _recursive_refs(schema: JSONSchema) -> set[str]:
-    """The local references whose target (directly or not) refers back to itself."""
-    edges = {
-        ref: _collect_refs(resolve_pointer(schema, ref), skip_defs=False)
-        for ref in _collect_refs(schema, skip_defs=False)
-    }
-    recursive: set[str] = set()
-    for start, targets in edges.items():
-        stack, seen = list(targets), set()
-        while stack:
-            ref = stack.pop()
-            if ref == start:
-                recursive.add(start)
-                break
-            if ref not in seen:
-                seen.add(ref)
-                stack.extend(edges.get(ref, ()))
-    return recursive
-
-
 def inline_refs(schema: JSONSchema) -> JSONSchema:
     """A copy of *schema* with every local ``$ref`` replaced by what it points at.
 
@@ -167,9 +159,10 @@ def inline_refs(schema: JSONSchema) -> JSONSchema:
     need (a recursive reference at the top level is expanded once, so the top level has its own
     ``type``). References that do not resolve locally are left as they are. Annotation siblings of a
     ``$ref`` (``description``, ``title``…) override the target's; other siblings are combined
-    with it through ``allOf``. Definitions nothing refers to any more are dropped.
+    with it through ``allOf``. Definitions nothing refers to any more are dropped. Raises
+    :class:`~pollytool.errors.SchemaError` for a schema beyond the limits (see the module).
     """
-    keep = _recursive_refs(schema)
+    keep = check_schema(schema)
 
     def walk(node: Any, top: bool = False) -> Any:
         if not isinstance(node, dict):
@@ -255,38 +248,261 @@ def strip_added_nulls(value: Any, schema: JSONSchema) -> Any:
     """A copy of *value* without the ``null`` values strict mode forced into it.
 
     A property that was optional (not ``required``) and does not accept ``null`` in the
-    original *schema* is dropped when its value is ``null``: under strict mode the model sends
-    ``null`` to mean "left out".
+    original *schema* (or in any ``$ref``/``allOf``/``anyOf``/``oneOf`` part that applies) is
+    dropped when its value is ``null``: under strict mode the model sends ``null`` to mean
+    "left out". The work is bounded by the size of *value* times the size of *schema*.
     """
-    root = schema
+    targets: dict[str, Any] = {}
 
-    def walk(val: Any, node: Any) -> Any:
-        if not isinstance(node, dict):
-            return val
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            target = resolve_pointer(root, ref)
-            if target is not None:
-                val = walk(val, target)
-        for key in ("allOf", "anyOf", "oneOf"):
-            for branch in node.get(key, []):
-                val = walk(val, branch)
+    def applicable(nodes: list[Any]) -> list[JSONSchema]:
+        """*nodes* and every part they bring in, each once."""
+        found: list[JSONSchema] = []
+        seen: set[int] = set()
+        pending = list(nodes)
+        while pending:
+            node = pending.pop()
+            if not isinstance(node, dict) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            found.append(node)
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if ref not in targets:
+                    targets[ref] = resolve_pointer(schema, ref)
+                pending.append(targets[ref])
+            for key in ("allOf", "anyOf", "oneOf"):
+                branches = node.get(key)
+                if isinstance(branches, list):
+                    pending.extend(branches)
+        return found
+
+    def walk(val: Any, nodes: list[Any]) -> Any:
         if isinstance(val, dict):
-            props = node.get("properties", {})
-            required = node.get("required", [])
-            val = {
-                k: walk(v, props.get(k))
-                for k, v in val.items()
-                if not (v is None and k in props and k not in required) or accepts_null(props[k])
+            parts = applicable(nodes)
+            props = [p for p in (node.get("properties") for node in parts) if isinstance(p, dict)]
+            return {
+                key: walk(item, [p[key] for p in props if key in p])
+                for key, item in val.items()
+                if item is not None or not any(_added_null(node, key) for node in parts)
             }
-        elif isinstance(val, list) and isinstance(node.get("items"), dict):
-            val = [walk(v, node["items"]) for v in val]
+        if isinstance(val, list):
+            items = [
+                node["items"] for node in applicable(nodes) if isinstance(node.get("items"), dict)
+            ]
+            return [walk(item, items) for item in val]
         return val
 
-    return walk(copy.deepcopy(value), schema)
+    return walk(value, [schema])
+
+
+def _added_null(node: JSONSchema, key: str) -> bool:
+    """Whether ``null`` for property *key* can only be strict mode's "left out" in *node*."""
+    props = node.get("properties")
+    required = node.get("required")
+    return (
+        isinstance(props, dict)
+        and key in props
+        and not (isinstance(required, list) and key in required)
+        and not accepts_null(props[key])
+    )
 
 
 def strip_meta(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     return map_subschemas({k: v for k, v in node.items() if k not in META_KEYS}, strip_meta)
+
+
+# --------------------------------------------------------------------------- limits
+
+#: The deepest nesting of subschemas accepted (as written, and with ``$ref`` inlined).
+MAX_SCHEMA_DEPTH = 48
+#: The most subschemas a schema may hold (as written, and with ``$ref`` inlined).
+MAX_SCHEMA_NODES = 20_000
+
+
+def _subschemas(node: JSONSchema) -> Iterator[Any]:
+    """The direct subschemas of *node* (without copying it)."""
+    for key in SCHEMA_KEYS:
+        if isinstance(sub := node.get(key), dict):
+            yield sub
+    if isinstance(items := node.get("items"), list):
+        yield from items
+    for key in LIST_KEYS:
+        if isinstance(subs := node.get(key), list):
+            yield from subs
+    for key in MAP_KEYS:
+        if isinstance(named := node.get(key), dict):
+            yield from named.values()
+
+
+def _too_deep() -> SchemaError:
+    return SchemaError(
+        f"the schema is nested more than {MAX_SCHEMA_DEPTH} levels deep (counting its $ref "
+        "inlined); providers reject such schemas"
+    )
+
+
+def _too_large() -> SchemaError:
+    return SchemaError(
+        f"the schema has more than {MAX_SCHEMA_NODES} subschemas (counting its $ref inlined); "
+        "providers reject such schemas"
+    )
+
+
+class _Walk:
+    """One pass over a schema as written: its size and depth, its references, and the
+    ``$id``/``$anchor`` names it declares."""
+
+    def __init__(self, schema: JSONSchema) -> None:
+        self.refs: dict[str, None] = {}
+        self.ids: set[str] = set()
+        self.anchors: set[str] = set()
+        count = 0
+        pending: list[tuple[JSONSchema, int]] = [(schema, 1)]
+        while pending:
+            node, depth = pending.pop()
+            count += 1
+            if count > MAX_SCHEMA_NODES:
+                raise _too_large()
+            if depth > MAX_SCHEMA_DEPTH:
+                raise _too_deep()
+            if isinstance(ref := node.get("$ref"), str):
+                self.refs[ref] = None
+            if isinstance(name := node.get("$id"), str):
+                self.ids.add(name.partition("#")[0])
+            if isinstance(name := node.get("$anchor"), str):
+                self.anchors.add(name)
+            pending.extend((sub, depth + 1) for sub in _subschemas(node) if isinstance(sub, dict))
+
+    def is_local(self, ref: str) -> bool:
+        base, _, fragment = ref.partition("#")
+        if base:
+            return base in self.ids
+        return not fragment.startswith("/") and fragment in self.anchors
+
+
+def _refs_within(node: JSONSchema) -> set[str]:
+    """Every ``$ref`` inside *node* (not following references)."""
+    found: set[str] = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(ref := current.get("$ref"), str):
+            found.add(ref)
+        pending.extend(sub for sub in _subschemas(current) if isinstance(sub, dict))
+    return found
+
+
+def _on_cycles(edges: dict[str, set[str]]) -> set[str]:
+    """The vertices of *edges* that lie on a cycle (Tarjan's algorithm, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cyclic: set[str] = set()
+
+    def enter(vertex: str) -> tuple[str, Iterator[str]]:
+        index[vertex] = low[vertex] = len(index)
+        stack.append(vertex)
+        on_stack.add(vertex)
+        return vertex, iter(edges.get(vertex, ()))
+
+    for root in edges:
+        if root in index:
+            continue
+        work = [enter(root)]
+        while work:
+            vertex, successors = work[-1]
+            for successor in successors:
+                if successor not in index:
+                    work.append(enter(successor))
+                    break
+                if successor in on_stack:
+                    low[vertex] = min(low[vertex], index[successor])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[vertex])
+                if low[vertex] == index[vertex]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == vertex:
+                            break
+                    if len(component) > 1 or vertex in edges.get(vertex, ()):
+                        cyclic.update(component)
+    return cyclic
+
+
+def check_schema(schema: JSONSchema, *, local_refs_only: bool = False) -> set[str]:
+    """Check that *schema* stays within the limits (see the module) and return its recursive
+    references: those whose target refers back to itself, directly or not.
+
+    With *local_refs_only*, a ``$ref`` to anything outside the schema (another document, a
+    URL, a pointer to nothing) is a :class:`~pollytool.errors.SchemaError` too: pollytool never
+    fetches schemas. Raises :class:`~pollytool.errors.SchemaError`; the work is linear in the
+    size of the schema (times its depth, at most :data:`MAX_SCHEMA_DEPTH`).
+    """
+    walk = _Walk(schema)
+    targets = {ref: resolve_pointer(schema, ref) for ref in walk.refs}
+    if local_refs_only:
+        for ref, target in targets.items():
+            if target is None and not walk.is_local(ref):
+                raise SchemaError(
+                    f"the schema refers to {ref!r}, which is not part of the schema; "
+                    "references to other documents are not fetched"
+                )
+    within: dict[int, set[str]] = {}
+    for target in targets.values():
+        if isinstance(target, dict) and id(target) not in within:
+            within[id(target)] = _refs_within(target)
+    edges = {
+        ref: {r for r in within[id(target)] if isinstance(targets.get(r), dict)}
+        for ref, target in targets.items()
+        if isinstance(target, dict)
+    }
+    keep = _on_cycles(edges)
+    _Expansion(schema, targets, keep).measure(schema, 1, top=True)
+    return keep
+
+
+class _Expansion:
+    """Size and height of a schema with its non-recursive ``$ref`` inlined, computed once per
+    node (so shared definitions cost their size once, however often they are used)."""
+
+    def __init__(self, root: JSONSchema, targets: dict[str, Any], keep: set[str]) -> None:
+        self.root = root
+        self.targets = targets
+        self.keep = keep
+        self.known: dict[int, tuple[int, int]] = {}
+
+    def measure(
+        self, node: JSONSchema, depth: int, hops: int = 0, *, top: bool = False
+    ) -> tuple[int, int]:
+        """``(size, height)`` of *node* expanded, entered at *depth* after *hops* references."""
+        if depth > MAX_SCHEMA_DEPTH or hops > MAX_SCHEMA_DEPTH:
+            raise _too_deep()
+        known = self.known.get(id(node))
+        if known is None:
+            ref = node.get("$ref")
+            target = self.targets.get(ref) if isinstance(ref, str) else None
+            size, height = 1, 1
+            for part in _subschemas(node):
+                if isinstance(part, dict):
+                    part_size, part_height = self.measure(part, depth + 1, hops)
+                    size, height = size + part_size, max(height, part_height + 1)
+            if isinstance(target, dict) and (top or ref not in self.keep):
+                target_size, target_height = self.measure(target, depth, hops + 1)
+                size, height = size + target_size, max(height, target_height)
+            if size > MAX_SCHEMA_NODES:
+                raise _too_large()
+            known = (size, height)
+            if not top:
+                self.known[id(node)] = known
+        if depth + known[1] - 1 > MAX_SCHEMA_DEPTH:
+            raise _too_deep()
+        return known

@@ -9,17 +9,26 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ._jsonschema import StrictSchemaWarning, strip_added_nulls
+from ._jsonschema import StrictSchemaWarning, check_schema, strip_added_nulls
 from .errors import SchemaError, SchemaValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from jsonschema.protocols import Validator
     from pydantic import TypeAdapter
 
-__all__ = ["Schema", "StrictSchemaWarning"]
+__all__ = ["MAX_REPLY_DEPTH", "Schema", "StrictSchemaWarning"]
+
+#: The deepest nesting of arrays and objects accepted in a reply; deeper replies are a
+#: :class:`~pollytool.errors.SchemaValidationError` (no provider produces them for a real schema,
+#: and checking them would exhaust the stack).
+MAX_REPLY_DEPTH = 64
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _FENCED = re.compile(r"^\s*```[A-Za-z]*\s*\n(.*?)\s*```\s*$", re.DOTALL)
+#: A JSON string or one bracket: enough to measure nesting without parsing.
+_NESTING_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 def _safe_name(raw: str) -> str:
@@ -39,6 +48,11 @@ class Schema:
 
     It validates and parses replies (:meth:`validate`, :meth:`parse`). Each adapter converts
     a copy into its provider's dialect of JSON Schema when it sends the request.
+
+    A schema nested too deeply, too large (see :mod:`pollytool._jsonschema`'s limits, counted
+    with its ``$ref`` inlined) or referring to a document outside itself raises
+    :class:`~pollytool.errors.SchemaError` when the ``Schema`` is made; schemas are never
+    fetched. Replies nested more than :data:`MAX_REPLY_DEPTH` levels are refused.
 
     Attributes:
         json_schema: the schema as a dict (never mutated; adapters convert copies).
@@ -60,6 +74,7 @@ class Schema:
                 f"a schema must be a JSON-schema dict, got {type(self.json_schema).__name__}; "
                 "use Schema.from_type() for Python types"
             )
+        check_schema(self.json_schema, local_refs_only=True)
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -119,13 +134,15 @@ class Schema:
     def _validator(self) -> Validator:
         from jsonschema import Draft202012Validator
         from jsonschema.validators import validator_for
+        from referencing import Registry
 
         cls = validator_for(self.json_schema, default=Draft202012Validator)
         try:
             cls.check_schema(self.json_schema)
         except Exception as exc:
             raise SchemaError(f"the schema {self.name!r} is not valid JSON Schema: {exc}") from exc
-        return cls(self.json_schema)
+        registry: Registry[Any] = Registry(retrieve=_never_fetch)  # type: ignore[call-arg]
+        return cls(self.json_schema, registry=registry)
 
     @cached_property
     def _adapter(self) -> TypeAdapter[Any]:
@@ -142,15 +159,16 @@ class Schema:
         :class:`~pollytool.errors.SchemaValidationError` with the list of problems and the raw
         text when the text is not JSON or does not match.
         """
+        from referencing.exceptions import Unresolvable
+
+        value = self._load(text)
         try:
-            value = _load(text)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise self._failure([f"the reply is not valid JSON: {exc}"], text) from None
-        value = strip_added_nulls(value, self.json_schema)
-        errors = [
-            f"{_path(error.absolute_path)}: {error.message}"
-            for error in sorted(self._validator.iter_errors(value), key=_error_order)
-        ]
+            problems = sorted(self._validator.iter_errors(value), key=_error_order)
+        except Unresolvable as exc:
+            raise SchemaError(f"the schema {self.name!r} cannot be used: {exc}") from None
+        except RecursionError:
+            raise self._failure(["the reply is nested too deeply to check"], text) from None
+        errors = [f"{_path(error.absolute_path)}: {error.message}" for error in problems]
         if errors:
             raise self._failure(errors, text)
         return value
@@ -163,16 +181,31 @@ class Schema:
             return self.validate(text)
         from pydantic import ValidationError
 
-        try:
-            value = _load(text)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise self._failure([f"the reply is not valid JSON: {exc}"], text) from None
-        value = strip_added_nulls(value, self.json_schema)
+        value = self._load(text)
         try:
             return self._adapter.validate_python(value)
         except ValidationError as exc:
             errors = [f"{_path(err['loc'])}: {err['msg']}" for err in exc.errors()]
             raise self._failure(errors, text) from None
+        except RecursionError:
+            raise self._failure(["the reply is nested too deeply to check"], text) from None
+
+    def _load(self, text: str) -> Any:
+        """The JSON value of *text* without strict mode's added nulls; a reply that is not
+        JSON, or nested more than :data:`MAX_REPLY_DEPTH` levels, raises
+        :class:`~pollytool.errors.SchemaValidationError`."""
+        fenced = _FENCED.match(text)
+        body = fenced.group(1) if fenced else text
+        if _nesting_exceeds(body, MAX_REPLY_DEPTH):
+            raise self._failure(
+                [f"the reply nests arrays and objects more than {MAX_REPLY_DEPTH} levels deep"],
+                text,
+            )
+        try:
+            value = json.loads(body)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise self._failure([f"the reply is not valid JSON: {exc}"], text) from None
+        return strip_added_nulls(value, self.json_schema)
 
     def _failure(self, errors: list[str], raw: str) -> SchemaValidationError:
         shown = "; ".join(errors[:5]) + (
@@ -183,10 +216,29 @@ class Schema:
         )
 
 
-def _load(text: str) -> Any:
-    """JSON *text*, also when wrapped in a Markdown code fence."""
-    fenced = _FENCED.match(text)
-    return json.loads(fenced.group(1) if fenced else text)
+def _nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether the arrays and objects of JSON *text* nest more than *limit* deep (brackets
+    inside strings do not count). Linear, and cheap when there are few brackets."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _tokens(text):
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
+
+
+def _tokens(text: str) -> Iterator[str]:
+    for match in _NESTING_TOKEN.finditer(text):
+        yield match.group()[:1]
+
+
+def _never_fetch(uri: str) -> Any:
+    raise LookupError(f"{uri!r} is not part of the schema; pollytool never fetches schemas")
 
 
 def _error_order(error: Any) -> list[str]:

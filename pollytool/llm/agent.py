@@ -27,10 +27,11 @@ import dataclasses
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Self, TypeAlias
 
 import anyio
 
+from .._resource import AsyncResource
 from ..errors import (
     ConfigurationError,
     ContentFilterError,
@@ -43,23 +44,28 @@ from ..errors import (
     ToolTimeoutError,
     redact,
 )
-from ..events import CompleteEvent, ErrorEvent, ToolResultEvent
+from ..events import (
+    CompleteEvent,
+    ErrorEvent,
+    ToolCallEvent,
+    ToolCallStartEvent,
+    ToolResultEvent,
+)
 from ..messages import ChatMessage, ChatMessageToolCall, ImagePart, StopReason, Usage
-from ..stream import EventStream
-from ..tools.base import ToolOutput
-from ..tools.function import tool_result_text
+from ..tools.base import tool_output
 from ..tools.registry import ToolRegistry
 from .helpers import open_stream
 
 if TYPE_CHECKING:
-    from ..events import StreamEvent
+    from ..events import AgentEvent, StreamEvent
     from ..request import CompletionRequest
     from ..stream import LLM
     from ..tools.base import Tool
 
 __all__ = ["Agent", "AgentResult", "AgentStream", "Approver"]
 
-#: ``approve(calls)`` returns the calls (or their ids) that may run; sync or async.
+#: ``approve(calls)`` returns the calls (or their ids) that may run; sync or async. The calls
+#: of a turn always have distinct ids (duplicates sent by a model are renamed first).
 Approver: TypeAlias = Callable[
     [list[ChatMessageToolCall]],
     Iterable[ChatMessageToolCall | str] | Awaitable[Iterable[ChatMessageToolCall | str]],
@@ -99,24 +105,40 @@ class _RunState:
         self.result: AgentResult | None = None
 
 
-class AgentStream(EventStream):
-    """The events of a tool loop (what :meth:`Agent.stream` returns).
+class AgentStream(AsyncResource, AsyncIterator["AgentEvent"]):
+    """The events of a tool loop (what :meth:`Agent.stream` returns), typed
+    :data:`~pollytool.events.AgentEvent`.
 
     It yields every event of every model call (each call ends with its ``complete`` event)
     and, after each turn's tools ran, one ``tool_result`` event per call in call order. A
     failure ends it with one ``error`` event: the provider's own, or a
-    :class:`~pollytool.errors.ContentFilterError`, :class:`~pollytool.errors.ResponseError`
-    or :class:`~pollytool.errors.MaxIterationsError`.
+    :class:`~pollytool.errors.ContentFilterError`, :class:`~pollytool.errors.ResponseError`,
+    :class:`~pollytool.errors.MaxIterationsError` or, when ``approve`` answers with
+    something that is not a list of calls or ids, a
+    :class:`~pollytool.errors.ConfigurationError`.
 
     When the loop has finished, :attr:`result` holds the :class:`AgentResult` (for
-    ``MaxIterationsError`` the partial result, also on the error's ``result``).
+    ``MaxIterationsError`` the partial result, also on the error's ``result``). Use
+    ``async with`` to stop the model call and the running tools at once when leaving early.
     """
 
-    __slots__ = ("_state",)
+    __slots__ = ("_events", "_state")
 
-    def __init__(self, events: AsyncIterator[StreamEvent], state: _RunState) -> None:
-        super().__init__(events)
+    def __init__(self, events: AsyncIterator[AgentEvent], state: _RunState) -> None:
+        self._events = events
         self._state = state
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> AgentEvent:
+        return await self._events.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the loop: the model call and any running tools."""
+        aclose = getattr(self._events, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
     @property
     def result(self) -> AgentResult | None:
@@ -165,13 +187,20 @@ class Agent:
         tool_timeout: seconds each tool call may take; ``None`` for no limit.
         max_parallel_tools: most tool calls of one turn running at once; ``None`` for all.
         approve: called with each turn's tool calls before they run; returns the calls (or
-            their ids) that may run, the others are answered "denied". Sync or async.
+            their ids) that may run, the others are answered "denied". Sync or async. The
+            calls it sees always have distinct ids: a model sending one id twice gets the
+            second renamed (``"id_1"``) in every event and message before approval, so a
+            denied call can never run under an approved call's id. An answer that is not a
+            list of this turn's calls or ids (``None``, a bare string, an unknown id) ends the
+            run with a :class:`~pollytool.errors.ConfigurationError`.
 
     Behaviour: each model turn becomes one assistant message (content ``""`` when the model
     only called tools), followed by one tool message per call in call order. The calls of a
     turn run concurrently. Problems with a call (unknown tool, arguments that are not JSON or
     do not match the schema, the tool raising, timing out or being denied) become an error
-    tool message the model reads, and the loop goes on. A forced ``tool_choice``
+    tool message the model reads, and the loop goes on. A tool may return any value: text
+    and :class:`~pollytool.tools.ToolOutput` as they are, image bytes as an image, other
+    values as JSON (see :func:`~pollytool.tools.base.tool_output`). A forced ``tool_choice``
     (``"required"`` or a tool name) applies to the first turn only, so the loop can end.
     A ``max_tokens`` stop ends the loop with ``truncated=True``; a content-filter stop raises
     :class:`~pollytool.errors.ContentFilterError`. Cancelling the caller (or leaving the
@@ -218,7 +247,7 @@ class Agent:
 
     # ------------------------------------------------------------------ the loop
 
-    async def _loop(self, req: CompletionRequest, state: _RunState) -> AsyncIterator[StreamEvent]:
+    async def _loop(self, req: CompletionRequest, state: _RunState) -> AsyncIterator[AgentEvent]:
         new_messages: list[ChatMessage] = []
         usage = Usage()
         tool_choice = req.tool_choice
@@ -230,8 +259,10 @@ class Agent:
                 req, messages=[*req.messages, *new_messages], tools=tools, tool_choice=tool_choice
             )
             message: ChatMessage | None = None
+            ids = _UniqueCallIds()
             async with open_stream(self.client, turn) as events:
-                async for event in events:
+                async for raw_event in events:
+                    event = ids.apply(raw_event)
                     yield event
                     if isinstance(event, CompleteEvent):
                         message = event.message
@@ -250,7 +281,12 @@ class Agent:
             if truncated or not message.tool_calls:
                 state.result = AgentResult(message, new_messages, iteration, usage, truncated)
                 return
-            outcomes = await self._run_tools(message.tool_calls, tools)
+            try:
+                allowed = await self._approved(message.tool_calls)
+            except ConfigurationError as exc:
+                yield ErrorEvent(exc)
+                return
+            outcomes = await self._run_tools(message.tool_calls, tools, allowed)
             for call, outcome in zip(message.tool_calls, outcomes, strict=True):
                 new_messages.append(_tool_message(call, outcome))
             for call, outcome in zip(message.tool_calls, outcomes, strict=True):
@@ -271,10 +307,10 @@ class Agent:
     # ------------------------------------------------------------------ tools
 
     async def _run_tools(
-        self, calls: Sequence[ChatMessageToolCall], tools: Sequence[Tool]
+        self, calls: Sequence[ChatMessageToolCall], tools: Sequence[Tool], allowed: set[int]
     ) -> list[_Outcome]:
-        """Run the calls of one turn concurrently; outcomes in call order."""
-        allowed = await self._approved(calls)
+        """Run the calls of one turn concurrently (those at the *allowed* positions; the
+        others are denied); outcomes in call order."""
         by_name = {t.name: t for t in tools}
         limiter = (
             anyio.CapacityLimiter(self.max_parallel_tools) if self.max_parallel_tools else None
@@ -284,7 +320,7 @@ class Agent:
         async def run_one(position: int, call: ChatMessageToolCall) -> None:
             start = anyio.current_time()
             images: list[tuple[bytes, str]] = []
-            if call.id not in allowed:
+            if position not in allowed:
                 text, is_error = "the user denied this tool call", True
             elif limiter is None:
                 text, is_error, images = await self._call(call, by_name)
@@ -298,22 +334,39 @@ class Agent:
                 tg.start_soon(run_one, position, call)
         return outcomes
 
-    async def _approved(self, calls: Sequence[ChatMessageToolCall]) -> set[str]:
+    async def _approved(self, calls: Sequence[ChatMessageToolCall]) -> set[int]:
+        """The positions of the calls ``approve`` allows (all of them without an approver)."""
         if self.approve is None:
-            return {call.id for call in calls}
-        answer = self.approve(list(calls))
+            return set(range(len(calls)))
+        answer: object = self.approve(list(calls))
         if inspect.isawaitable(answer):
             answer = await answer
-        allowed: set[str] = set()
+        if isinstance(answer, str | bytes | ChatMessageToolCall) or not isinstance(
+            answer, Iterable
+        ):
+            raise ConfigurationError(
+                f"approve returned {'None' if answer is None else 'a ' + type(answer).__name__}"
+                "; it must return a list of the calls (or their ids) that may run, [] to deny "
+                "them all"
+            )
+        by_identity = {id(call): position for position, call in enumerate(calls)}
+        by_id = {call.id: position for position, call in enumerate(calls)}
+        allowed: set[int] = set()
         for item in answer:
             if isinstance(item, ChatMessageToolCall):
-                allowed.add(item.id)
+                position = by_identity.get(id(item), by_id.get(item.id))
             elif isinstance(item, str):
-                allowed.add(item)
+                position = by_id.get(item)
             else:
                 raise ConfigurationError(
                     f"approve must return tool calls or tool-call ids, got {item!r}"
                 )
+            if position is None:
+                item_id = item.id if isinstance(item, ChatMessageToolCall) else item
+                raise ConfigurationError(
+                    f"approve returned {item_id!r}, which is not the id of one of this turn's calls"
+                )
+            allowed.add(position)
         return allowed
 
     async def _call(
@@ -331,7 +384,7 @@ class Agent:
         try:
             args = call.args
             with anyio.move_on_after(self.tool_timeout) as scope:
-                output = await tool.execute(args)
+                output = tool_output(await tool.execute(args))
             if scope.cancelled_caught:
                 error = ToolTimeoutError(
                     f"tool {call.name!r} did not finish within {self.tool_timeout:g}s and was "
@@ -346,9 +399,58 @@ class Agent:
                 f"tool {call.name!r} failed: {type(exc).__name__}: {exc}", tool_name=call.name
             )
             return redact(str(error)), True, []
-        if isinstance(output, ToolOutput):
-            return output.text, output.is_error, list(output.images)
-        return tool_result_text(output), False, []
+        if isinstance(output, str):
+            return output, False, []
+        return output.text, output.is_error, list(output.images)
+
+
+class _UniqueCallIds:
+    """Gives every tool call of one model turn an id no other call of the turn has.
+
+    A model (or a hostile server) may send two calls with one id; approval, results and the
+    next request all match calls by id, so a duplicate is renamed (``"dup"`` → ``"dup_1"``)
+    in every event of the turn before anything else sees it. The first call with an id keeps
+    it; a call without an id gets ``call_<position>``.
+    """
+
+    __slots__ = ("_by_position", "_taken")
+
+    def __init__(self) -> None:
+        self._by_position: dict[int, str] = {}
+        self._taken: set[str] = set()
+
+    def id_for(self, position: int, raw: str) -> str:
+        assigned = self._by_position.get(position)
+        if assigned is not None:
+            return assigned
+        unique, attempt = raw, position
+        while not unique or unique in self._taken:
+            unique = f"{raw or 'call'}_{attempt}"
+            attempt += 1
+        self._taken.add(unique)
+        self._by_position[position] = unique
+        return unique
+
+    def _call(self, position: int, call: ChatMessageToolCall) -> ChatMessageToolCall:
+        unique = self.id_for(position, call.id)
+        return call if unique == call.id else dataclasses.replace(call, id=unique)
+
+    def apply(self, event: StreamEvent) -> StreamEvent:
+        """*event* with the turn's unique ids (itself when nothing changes)."""
+        if isinstance(event, ToolCallStartEvent):
+            unique = self.id_for(event.index, event.id)
+            if unique != event.id:
+                return ToolCallStartEvent(event.index, unique, event.name)
+        elif isinstance(event, ToolCallEvent):
+            call = self._call(event.index, event.tool_call)
+            if call is not event.tool_call:
+                return ToolCallEvent(call, event.index)
+        elif isinstance(event, CompleteEvent) and event.message.tool_calls:
+            old = event.message.tool_calls
+            calls = [self._call(position, call) for position, call in enumerate(old)]
+            if any(new is not was for new, was in zip(calls, old, strict=True)):
+                return CompleteEvent(dataclasses.replace(event.message, tool_calls=calls))
+        return event
 
 
 def _stop_error(message: ChatMessage) -> PollyError | None:

@@ -5,7 +5,7 @@
     from pollytool.llm import quick_complete, stream_complete, stream_text
 
     joke = await quick_complete("openai/gpt-5.4", "Tell me a joke", 500)
-    await stream_complete("anthropic/claude-opus-4-7", "Write a story", lambda s: print(s, end=""))
+    await stream_complete("anthropic/claude-opus-4-7", "Write a story", 2000, lambda s: print(s))
     async with stream_text("gemini/gemini-3.1-pro-preview", "Write a haiku") as chunks:
         async for chunk in chunks:
             print(chunk, end="")
@@ -92,14 +92,25 @@ async def quick_complete(
 async def stream_complete(
     model: str,
     prompt: str,
-    on_chunk: ChunkCallback,
     max_tokens: int | None = None,
+    on_chunk: ChunkCallback | None = None,
     *,
     client: LLM | None = None,
     **request_fields: Any,
 ) -> str:
     """Like :func:`quick_complete`, calling ``on_chunk(text)`` for each piece of the reply
-    as it arrives (awaited when it is a coroutine function). Returns the whole text."""
+    as it arrives (awaited when it is a coroutine function). Returns the whole text.
+
+    The order is the seed's, ``stream_complete(model, prompt, max_tokens, on_chunk)``;
+    ``on_chunk`` is required (pass ``max_tokens=None`` or name it: ``on_chunk=print``).
+    """
+    if callable(max_tokens):
+        raise TypeError(
+            "stream_complete takes stream_complete(model, prompt, max_tokens, on_chunk): the "
+            "third argument is max_tokens; pass the callback fourth or as on_chunk=..."
+        )
+    if on_chunk is None:
+        raise TypeError("stream_complete: on_chunk is required (a function taking each chunk)")
     req = _prompt(model, prompt, max_tokens, request_fields)
     return await feed_chunks(open_stream(client, req), on_chunk)
 

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import anyio.to_thread
 
 from ._signature import describe_function
-from .base import BaseTool, ToolOutput
+from .base import BaseTool, ToolOutput, tool_output, tool_result_text
 from .validation import ArgumentsValidator
 
 __all__ = ["FunctionTool", "tool", "tool_result_text"]
@@ -53,8 +52,10 @@ class FunctionTool(BaseTool, Generic[P, R]):
     The tool stays callable like the original function, so decorated functions can still be
     used and tested directly.
 
-    Results: a ``str`` or :class:`~pollytool.tools.base.ToolOutput` is returned as is; any
-    other value is JSON-encoded (Pydantic models, dataclasses, enums and dates included).
+    Results: a ``str`` or :class:`~pollytool.tools.base.ToolOutput` is returned as is, image
+    bytes become a ``ToolOutput`` with the image, and any other value is JSON-encoded
+    (Pydantic models, dataclasses, enums and dates included); see
+    :func:`~pollytool.tools.base.tool_output`.
 
     Attributes:
         func: the wrapped function.
@@ -96,21 +97,7 @@ class FunctionTool(BaseTool, Generic[P, R]):
             value = await anyio.to_thread.run_sync(
                 functools.partial(func, **kwargs), abandon_on_cancel=True
             )
-        return value if isinstance(value, ToolOutput) else tool_result_text(value)
-
-
-def tool_result_text(value: Any) -> str:
-    """The text the model reads for a tool's return *value*: strings as they are, anything
-    else as compact JSON (Pydantic models, dataclasses, enums, dates and sets included;
-    objects JSON cannot express fall back to ``str()``)."""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        from pydantic_core import to_json
-
-        return to_json(value, fallback=str).decode()
+        return tool_output(value)
 
 
 @overload

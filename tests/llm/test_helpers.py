@@ -38,9 +38,27 @@ async def test_helpers_raise_the_typed_error() -> None:
 async def test_stream_complete_calls_back_per_chunk_and_returns_the_text() -> None:
     chunks: list[str] = []
     fake = FakeLLM([text("abcdef", chunk_size=2)])
-    whole = await stream_complete("m", "Write", chunks.append, client=fake)
+    whole = await stream_complete("m", "Write", 500, chunks.append, client=fake)
     assert chunks == ["ab", "cd", "ef"]
     assert whole == "abcdef"
+    assert fake.requests[0].max_tokens == 500
+
+
+async def test_stream_complete_takes_its_arguments_by_keyword_too() -> None:
+    chunks: list[str] = []
+    fake = FakeLLM([text("abcd", chunk_size=2)], "ef")
+    await stream_complete("m", "Write", on_chunk=chunks.append, client=fake)
+    await stream_complete("m", "Write", max_tokens=7, on_chunk=chunks.append, client=fake)
+    assert chunks == ["ab", "cd", "ef"]
+    assert [r.max_tokens for r in fake.requests] == [None, 7]
+
+
+async def test_stream_complete_in_the_old_order_gets_a_clear_error() -> None:
+    chunks: list[str] = []
+    with pytest.raises(TypeError, match=r"stream_complete\(model, prompt, max_tokens, on_chunk\)"):
+        await stream_complete("m", "Write", chunks.append, client=FakeLLM("x"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="on_chunk is required"):
+        await stream_complete("m", "Write", 10, client=FakeLLM("x"))
 
 
 async def test_stream_complete_awaits_async_callbacks() -> None:
@@ -49,7 +67,9 @@ async def test_stream_complete_awaits_async_callbacks() -> None:
     async def on_chunk(chunk: str) -> None:
         chunks.append(chunk.upper())
 
-    await stream_complete("m", "Write", on_chunk, client=FakeLLM([text("abcd", chunk_size=2)]))
+    await stream_complete(
+        "m", "Write", None, on_chunk, client=FakeLLM([text("abcd", chunk_size=2)])
+    )
     assert chunks == ["AB", "CD"]
 
 
@@ -57,7 +77,7 @@ async def test_stream_complete_raises_after_the_chunks_that_arrived() -> None:
     chunks: list[str] = []
     fake = FakeLLM([text("partial"), fail(ResponseError("cut off"))])
     with pytest.raises(ResponseError, match="cut off"):
-        await stream_complete("m", "Write", chunks.append, client=fake)
+        await stream_complete("m", "Write", on_chunk=chunks.append, client=fake)
     assert chunks == ["partial"]
 
 

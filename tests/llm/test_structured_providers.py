@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
+from pollytool._jsonschema import StrictSchemaWarning
 from pollytool.errors import SchemaValidationError
 from pollytool.llm.structured import structured_complete
 from pollytool.providers._base import ProviderClient
@@ -245,3 +246,86 @@ async def test_a_twice_invalid_reply_raises(case: Case, loopback: LoopbackServer
     assert len(loopback.requests) == 2
     assert info.value.raw == "[]"
     assert info.value.errors
+
+
+# --------------------------------------------------------------------------- dialects on the wire
+
+
+class Address(BaseModel):
+    street: str
+    postcode: str | None = None
+
+
+class Person(BaseModel):
+    """A person."""
+
+    name: str
+    age: int = 0
+    address: Address
+
+
+PERSON = Person(name="Ada", address=Address(street="1 Road"))
+_SENT = {
+    "openai": _chat_schema,
+    "anthropic": _anthropic_schema,
+    "gemini": _gemini_schema,
+    "ollama": _ollama_schema,
+}
+
+
+async def _sent_for(case: Case, server: LoopbackServer, target: Any) -> dict[str, Any]:
+    server.add("POST", _path(case), _with_content(case, PERSON.model_dump_json()))
+    client = case.client(server.url)
+    try:
+        result = await structured_complete(
+            case.model, "Who?", target, client=client, stream=case.stream
+        )
+    finally:
+        await client.aclose()
+    assert result in (PERSON, PERSON.model_dump())
+    return server.requests[-1].json()
+
+
+@pytest.mark.parametrize("case", REPAIR_CASES, ids=lambda c: c.cassette.split("/")[0])
+async def test_each_provider_gets_its_dialect_of_a_nested_model(
+    case: Case, loopback: LoopbackServer
+) -> None:
+    """What ``Schema.openai()/gemini()/anthropic()/ollama()`` used to promise, on the wire."""
+    provider = case.cassette.split("/")[0]
+    schema = Schema.from_type(Person)
+    before = copy.deepcopy(schema.json_schema)
+    sent = _SENT[provider](await _sent_for(case, loopback, Person))
+    assert schema.json_schema == before == Person.model_json_schema()  # nothing was changed
+    if provider == "openai":
+        assert sent["additionalProperties"] is False
+        assert sent["required"] == ["name", "age", "address"]
+        assert sent["properties"]["age"]["type"] == ["integer", "null"]
+    elif provider == "gemini":
+        assert "$defs" not in json.dumps(sent) and "$ref" not in json.dumps(sent)
+        assert sent["properties"]["address"]["properties"]["street"] == {
+            "title": "Street", "type": "string",
+        }  # fmt: skip
+    elif provider == "anthropic":
+        assert sent["properties"]["address"]["additionalProperties"] is False
+        assert sent["additionalProperties"] is False
+    else:
+        assert sent == before  # Ollama compiles plain JSON Schema: sent as it is
+
+
+async def test_openai_without_strict_gets_the_schema_as_it_is(loopback: LoopbackServer) -> None:
+    loose = Schema(Person.model_json_schema(), name="Person", strict=False, python_type=Person)
+    body = await _sent_for(CASES[0], loopback, loose)
+    fmt = body["response_format"]["json_schema"]
+    assert (fmt["strict"], fmt["schema"]) == (False, Person.model_json_schema())
+
+
+async def test_openai_falls_back_to_non_strict_with_a_warning(loopback: LoopbackServer) -> None:
+    open_object = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "additionalProperties": {"type": "object"},
+    }
+    with pytest.warns(StrictSchemaWarning, match="open object"):
+        body = await _sent_for(CASES[0], loopback, open_object)
+    fmt = body["response_format"]["json_schema"]
+    assert (fmt["strict"], fmt["schema"]) == (False, open_object)

@@ -311,6 +311,24 @@ async def test_return_values_become_text() -> None:
     assert await as_is.execute({"kind": "none"}) == "null"
 
 
+async def test_bytes_become_an_image_or_text() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 8
+    webp = b"RIFF\x00\x00\x00\x00WEBPVP8 "
+
+    @tool
+    def produce(kind: str) -> bytes:
+        return {"png": png, "jpeg": jpeg, "webp": webp, "text": b"ok", "raw": b"\xff\x00"}[kind]
+
+    image = await produce.execute({"kind": "png"})
+    assert isinstance(image, ToolOutput) and image.images == [(png, "image/png")]
+    assert (await produce.execute({"kind": "jpeg"})).images == [(jpeg, "image/jpeg")]  # type: ignore[union-attr]
+    assert (await produce.execute({"kind": "webp"})).images == [(webp, "image/webp")]  # type: ignore[union-attr]
+    assert await produce.execute({"kind": "text"}) == "ok"
+    raw = await produce.execute({"kind": "raw"})
+    assert isinstance(raw, ToolOutput) and raw.is_error and "2 bytes of binary data" in raw.text
+
+
 async def test_exceptions_from_the_function_propagate() -> None:
     @tool
     async def broken() -> str:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, TextIO
 import anyio
 
 from ..events import (
+    AgentEvent,
     CompleteEvent,
     ContentEvent,
     ReasoningEvent,
-    StreamEvent,
     ToolCallEvent,
     ToolCallStartEvent,
     ToolResultEvent,
@@ -119,7 +119,7 @@ class Display:
 
     # ------------------------------------------------------------------ live activity
 
-    def show(self, event: StreamEvent, *, stream_answer: bool = True) -> None:
+    def show(self, event: AgentEvent, *, stream_answer: bool = True) -> None:
         """Show one event of a tool loop; with *stream_answer* off the answer's text is not
         written (``--schema`` prints the validated JSON at the end instead)."""
         if isinstance(event, ContentEvent):

@@ -9,7 +9,7 @@ assistant message marked ``metadata["interrupted"] = True``.
 
 from __future__ import annotations
 
-from ..events import CompleteEvent, ContentEvent, StreamEvent, ToolResultEvent
+from ..events import AgentEvent, CompleteEvent, ContentEvent, ToolResultEvent
 from ..llm import AgentResult
 from ..messages import ChatMessage, MessageRole
 
@@ -24,7 +24,7 @@ class Transcript:
         self._pending: list[ChatMessage] = []
         self._partial = ""
 
-    def observe(self, event: StreamEvent) -> None:
+    def observe(self, event: AgentEvent) -> None:
         """Follow the tool loop's events (so a failure keeps what was done)."""
         if isinstance(event, ContentEvent):
             self._partial += event.content

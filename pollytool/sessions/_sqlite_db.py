@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -100,16 +101,33 @@ class Database:
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
         )
         try:
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = FULL")  # durable once a write returns
-            connection.execute("PRAGMA foreign_keys = ON")
-            if not self._migrated:
-                migrate(connection, MIGRATIONS)
-                self._migrated = True
+            self._set_up(connection)
         except BaseException:
             connection.close()
             raise
         return connection
+
+    def _set_up(self, connection: sqlite3.Connection) -> None:
+        """WAL, durability and the schema. Switching a new file to WAL (and the first read of
+        a WAL file another process is still setting up) can report "database is locked" at
+        once, without waiting on the busy timeout, when several processes open a new database
+        together; that case is retried until the busy timeout has passed."""
+        deadline = time.monotonic() + self._busy_timeout
+        delay = 0.005
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = FULL")  # durable once a write returns
+                connection.execute("PRAGMA foreign_keys = ON")
+                if not self._migrated:
+                    migrate(connection, MIGRATIONS)
+                    self._migrated = True
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)  # a worker thread: this never blocks the event loop
+            delay = min(delay * 2, 0.2)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:

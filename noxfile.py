@@ -1,4 +1,4 @@
-"""Development tasks: ``nox -s tests lint typecheck`` (the CI job) and ``nox -s bench``."""
+"""Development tasks: ``nox -s tests lint typecheck docs`` (the CI job) and ``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 
 
 @nox.session
@@ -32,6 +32,18 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy")
     session.run("mypy", "--strict", "tests/typing")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with warnings as errors (``nox -s docs -- serve`` to
+    preview it at http://127.0.0.1:8000)."""
+    session.install("-e", ".[docs]")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+        return
+    site = session.create_tmp() + "/site"
+    session.run("mkdocs", "build", "--strict", "--clean", "--site-dir", site, *session.posargs)
 
 
 @nox.session

@@ -48,7 +48,6 @@ def scripted_model(directory: str) -> FakeLLM:
 
 
 async def main(directory: str, server: str, model: str | None) -> None:
-    directory = str(Path(directory).resolve())
     async with MCPClient("stdio", [*shlex.split(server), directory]) as files:
         mcp_tools = await files.get_tools()
         registry = ToolRegistry([word_count, *mcp_tools])  # local and MCP tools together
@@ -75,4 +74,4 @@ if __name__ == "__main__":
     parser.add_argument("--server", default=SERVER, help="the MCP server's command line")
     parser.add_argument("--model")
     args = parser.parse_args()
-    asyncio.run(main(args.directory, args.server, args.model))
+    asyncio.run(main(str(Path(args.directory).resolve()), args.server, args.model))

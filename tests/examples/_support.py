@@ -69,10 +69,11 @@ def load_example(path: Path) -> ModuleType:
 # --------------------------------------------------------------------------- recorded replies
 
 
-def replay(server: LoopbackServer, *cassette_ids: str) -> None:
-    """Queue the interactions of each cassette, in order."""
+def replay(server: LoopbackServer, *cassette_ids: str, match_path: bool = True) -> None:
+    """Queue the interactions of each cassette, in order (*match_path* ``False``: for any
+    path, as when the model name in the URL differs from the recording's)."""
     for cassette_id in cassette_ids:
-        server.replay(load_cassette(cassette_id))
+        server.replay(load_cassette(cassette_id), match_path=match_path)
 
 
 def cassette_text(cassette_id: str, interaction: int = 0) -> str:

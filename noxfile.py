@@ -40,10 +40,13 @@ def docs(session: nox.Session) -> None:
     preview it at http://127.0.0.1:8000)."""
     session.install("-e", ".[docs]")
     if session.posargs[:1] == ["serve"]:
-        session.run("mkdocs", "serve", *session.posargs[1:])
+        session.run("mkdocs", "serve", *session.posargs[1:], env={"NO_MKDOCS_2_WARNING": "1"})
         return
     site = session.create_tmp() + "/site"
-    session.run("mkdocs", "build", "--strict", "--clean", "--site-dir", site, *session.posargs)
+    session.run(
+        "mkdocs", "build", "--strict", "--clean", "--site-dir", site, *session.posargs,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )  # fmt: skip
 
 
 @nox.session

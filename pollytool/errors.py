@@ -54,7 +54,9 @@
     └── SessionError                               a session store failed
         ├── InvalidSessionNameError (also ValueError)
         ├── SessionNotFoundError (also KeyError)
-        └── SessionCorruptError                    a session file cannot be read back
+        ├── SessionCorruptError                    a session file cannot be read back
+        ├── UnstorableMessageError (also ValueError) a message JSON cannot represent; nothing stored
+        └── SessionUnavailableError                the store's server or database cannot be reached
 
 Provider errors carry ``provider``, ``status_code``, ``request_id``, ``retry_after`` (seconds)
 and ``code`` where the provider told us. No error message, repr or attribute ever contains an API
@@ -108,6 +110,7 @@ __all__ = [
     "SessionCorruptError",
     "SessionError",
     "SessionNotFoundError",
+    "SessionUnavailableError",
     "SkillDirectoryError",
     "SkillError",
     "SkillFileError",
@@ -121,6 +124,7 @@ __all__ = [
     "ToolNotFoundError",
     "ToolTimeoutError",
     "UnknownProviderError",
+    "UnstorableMessageError",
     "redact",
 ]
 
@@ -509,3 +513,15 @@ class SessionNotFoundError(SessionError, KeyError):
 
 class SessionCorruptError(SessionError):
     """A session or metadata file cannot be read back; nothing was changed."""
+
+
+class UnstorableMessageError(SessionError, ValueError):
+    """A message, or data in its ``metadata``/``provider_metadata``, cannot be stored as JSON
+    (an object JSON has no form for, a lone surrogate, nesting too deep); nothing was
+    stored."""
+
+
+class SessionUnavailableError(SessionError):
+    """The session store's server or database cannot be used right now (connection lost or
+    refused, timeout, database locked). A write that fails this way was applied whole or not
+    at all, never partly."""

@@ -25,6 +25,8 @@ import anyio.streams.buffered
 import httpx2
 import pytest
 
+from tests import needs
+
 SERVERS = Path(__file__).parent / "servers"
 NPM_BIN = SERVERS / "node_modules" / ".bin"
 INSTALL_NPM = f"npm ci --no-audit --no-fund --prefix {SERVERS}"
@@ -39,12 +41,9 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 def require(executable: str | None, what: str, how: str) -> str:
     """*executable* when it exists; otherwise skip (fail under ``CI=true``) saying *how* to
     install *what*."""
-    if executable and Path(executable).exists():
-        return executable
-    message = f"{what} is not installed; install it with: {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    found = bool(executable) and Path(str(executable)).exists()
+    needs.require(found, f"{what} is not installed; install it with: {how}")
+    return str(executable)
 
 
 def npm_server(name: str) -> str:

@@ -129,7 +129,8 @@ class Sandboxee:
 
     @property
     def python(self) -> str:
-        return SYSTEM_PYTHON if self.label == "unprivileged" else sys.executable
+        # not sys.executable: a checkout (and its venv) under /tmp is hidden by the private /tmp
+        return SYSTEM_PYTHON
 
     def probe(self, *args: object) -> str:
         """A shell command running the probe script with *args*."""

@@ -10,19 +10,10 @@ import sys
 from pathlib import Path
 
 import anyio
-import pytest
 
-#: In CI a missing dependency fails the test instead of skipping it.
-CI = os.environ.get("CI", "").lower() == "true"
+from tests.needs import require
+
 BWRAP = "/usr/bin/bwrap"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip (or, in CI, fail) the test when *condition* does not hold."""
-    if not condition:
-        if CI:
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
 
 
 def require_bwrap() -> None:

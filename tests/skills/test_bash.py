@@ -4,7 +4,8 @@ nothing when no sandbox backend works. The sandbox is attacked, not mocked."""
 from __future__ import annotations
 
 import json
-import uuid
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,11 @@ async def test_the_sandbox_holds(
 ) -> None:
     require_bwrap()
     monkeypatch.setenv("POLLYTOOL_OPENAIKEY", "sk-test-not-for-tools")
-    # a writable directory outside /tmp (the sandbox hides the host's /tmp altogether)
-    target = Path(__file__).parent / f"leak-{uuid.uuid4().hex}.txt"
-    request.addfinalizer(lambda: target.unlink(missing_ok=True))
+    # a writable directory outside /tmp (the sandbox hides the host's /tmp altogether, and the
+    # checkout itself may live there)
+    outside_tmp = Path(tempfile.mkdtemp(dir="/var/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(outside_tmp))
+    target = outside_tmp / "leak.txt"
     async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:
         port = listener.extra(anyio.abc.SocketAttribute.local_port)
         results = await _run(

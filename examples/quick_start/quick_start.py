@@ -27,7 +27,7 @@ async def main(model: str) -> None:
 
     # Streaming completion: each piece of text as it arrives.
     print("\nWriting a story:")
-    await stream_complete(model, "Write a short story", max_tokens=500, on_chunk=print_chunk)
+    await stream_complete(model, "Write a short story", 500, print_chunk)
     print()
 
     # The helpers share one router (one connection pool per provider); release it.

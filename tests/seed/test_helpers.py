@@ -19,8 +19,8 @@ async def test_quick_start(router: MultiPass, loopback: LoopbackServer) -> None:
     replay(loopback, "openai/chat__stream_text", "openai/chat__stream_text")
     joke = await quick_complete("openai/gpt-5.4", "Tell me a joke", 500, client=router)
     printed: list[str] = []
-    story = await stream_complete("openai/gpt-5.4", "Write a short story", max_tokens=500,
-                                  on_chunk=printed.append, client=router)  # fmt: skip
+    story = await stream_complete("openai/gpt-5.4", "Write a short story", 500,
+                                  printed.append, client=router)  # fmt: skip
     expected = cassette_text("openai/chat__stream_text")
     assert joke == story == expected
     assert len(printed) > 1 and "".join(printed) == expected
@@ -49,8 +49,8 @@ async def test_streaming_with_callback(router: MultiPass, loopback: LoopbackServ
     async def on_chunk(chunk: str) -> None:
         chunks.append(chunk)
 
-    await stream_complete("gemini/gemini-3.1-pro-preview", "Write a story", max_tokens=2000,
-                          on_chunk=on_chunk, client=router)  # fmt: skip
+    await stream_complete("gemini/gemini-3.1-pro-preview", "Write a story", 2000,
+                          on_chunk, client=router)  # fmt: skip
     assert "".join(chunks) == cassette_text("gemini/stream__text_sse") and len(chunks) == 2
     sent = loopback.requests[0]
     assert sent.path == "/v1beta/models/gemini-3.1-pro-preview:streamGenerateContent"
@@ -104,7 +104,7 @@ async def test_structured_json_output(router: MultiPass, loopback: LoopbackServe
     loopback.add("POST", "/v1/chat/completions", chat_stream(JOHN))
     schema = Schema(USER_SCHEMA)
     data = await structured_complete("openai/gpt-5.4", "Extract: John Doe, 30, john@example.com",
-                                     schema, max_tokens=500, client=router)  # fmt: skip
+                                     schema, 500, client=router)  # fmt: skip
     user = UserInfo(**data)
     assert user == UserInfo(name="John Doe", email="john@example.com", age=30)
     sent = loopback.requests[0].json()
@@ -120,5 +120,5 @@ async def test_structured_json_output_into_the_struct(
     """The same, decoding straight into the result type (the seed's ``&user``)."""
     loopback.add("POST", "/v1/chat/completions", chat_stream(JOHN))
     user = await structured_complete("openai/gpt-5.4", "Extract: John Doe, 30, john@example.com",
-                                     UserInfo, max_tokens=500, client=router)  # fmt: skip
+                                     UserInfo, 500, client=router)  # fmt: skip
     assert user == UserInfo(name="John Doe", email="john@example.com", age=30)

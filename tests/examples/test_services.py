@@ -79,7 +79,7 @@ async def _read_events(base: str, prompt: str) -> tuple[httpx.Response, list[dic
 
 
 def _fastapi_app() -> Any:
-    return load_example(EXAMPLES / "fastapi_sse" / "app.py").create_app()
+    return load_example(EXAMPLES / "fastapi_sse" / "fastapi_app.py").create_app()
 
 
 async def test_fastapi_streams_each_event_as_json(providers: LoopbackServer) -> None:
@@ -161,7 +161,7 @@ async def aiohttp_serving(app: web.Application) -> AsyncIterator[str]:
 
 
 def _aiohttp_app(store: Path) -> web.Application:
-    app: web.Application = load_example(EXAMPLES / "aiohttp_service" / "app.py").create_app(
+    app: web.Application = load_example(EXAMPLES / "aiohttp_service" / "aiohttp_app.py").create_app(
         store_path=store
     )
     return app

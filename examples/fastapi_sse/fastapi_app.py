@@ -2,7 +2,7 @@
 
     pip install fastapi uvicorn
     export POLLYTOOL_OPENAIKEY=sk-...          # CHAT_MODEL picks another provider/model
-    uvicorn app:app --app-dir examples/fastapi_sse
+    uvicorn fastapi_app:app --app-dir examples/fastapi_sse
     # open http://127.0.0.1:8000 (or: curl -N 'http://127.0.0.1:8000/chat?prompt=Hello')
 
 ``GET /chat?prompt=...`` answers with ``text/event-stream``: one ``data:`` line per pollytool

@@ -2,7 +2,7 @@
 
     pip install aiohttp
     export POLLYTOOL_ANTHROPICKEY=sk-ant-...      # CHAT_MODEL picks another provider/model
-    python examples/aiohttp_service/app.py --port 8080 --store ./sessions
+    python examples/aiohttp_service/aiohttp_app.py --port 8080 --store ./sessions
     curl -N -X POST localhost:8080/sessions/demo -d '{"content": "Hi, I am Ann."}'
     curl -N -X POST localhost:8080/sessions/demo -d '{"content": "What is my name?"}'
     curl localhost:8080/sessions/demo

@@ -46,8 +46,10 @@ def session_name(request: web.Request) -> str:
 
 async def post_message(request: web.Request) -> web.StreamResponse:
     name = session_name(request)
-    body = await request.json()
-    content = body.get("content") if isinstance(body, dict) else None
+    try:
+        content = (await request.json())["content"]
+    except (ValueError, LookupError, TypeError):  # not JSON, or not an object with "content"
+        content = None
     if not isinstance(content, str) or not content.strip():
         raise web.HTTPBadRequest(text='send {"content": "<your message>"}')
     question = ChatMessage.user(content)

@@ -460,8 +460,9 @@ async def test_key_from_the_environment(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-123456")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", loopback.url)
     loopback.always("POST", PATH, OK_REPLY)
-    async with AnthropicClient(base_url=loopback.url) as client:
+    async with AnthropicClient() as client:
         final(await run(client, user_request()))
     headers = loopback.requests[0].headers
     assert headers["authorization"] == "Bearer sk-ant-from-env-123456"

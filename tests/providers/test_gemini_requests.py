@@ -314,21 +314,21 @@ async def test_the_transport_is_httpx2_even_when_aiohttp_is_importable(
     loopback.always("POST", None, OK)
     async with GeminiClient(API_KEY, loopback.url) as client:
         assert await client.stream(request()).text() == "ok"
-        sdk = client._client
+        sdk = client._vendor
         assert sdk is not None
         assert sdk._api_client._use_aiohttp() is False
         assert isinstance(sdk._api_client._async_httpx_client, httpx2.AsyncClient)
-    assert client._client is None
+    assert client._vendor is None
 
 
 async def test_the_client_is_reusable_after_aclose(loopback: LoopbackServer) -> None:
     loopback.always("POST", None, OK)
     client = GeminiClient(API_KEY, loopback.url)
     assert await client.stream(request()).text() == "ok"
-    first = client._client
+    first = client._vendor
     await client.aclose()
     assert await client.stream(request()).text() == "ok"
-    assert client._client is not None and client._client is not first
+    assert client._vendor is not None and client._vendor is not first
     await client.aclose()
     assert API_KEY not in repr(client)
 

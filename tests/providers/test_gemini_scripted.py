@@ -49,6 +49,11 @@ def error_body(code: int, status: str, message: str, *details: dict[str, Any]) -
                       "details": list(details)}}  # fmt: skip
 
 
+#: Asks a retrying client to try again at once (a RetryInfo detail, a Retry-After header).
+RETRY_NOW = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0s"}
+NO_WAIT = {"retry-after": "0"}
+
+
 def request(*, stream: bool = True) -> CompletionRequest:
     return CompletionRequest(MODEL, [ChatMessage.user("Hi")], stream=stream)
 
@@ -134,19 +139,19 @@ async def test_400_with_api_key_invalid_is_authentication_other_400s_invalid_req
 async def test_the_sdk_retries_429_and_503_then_succeeds(loopback: LoopbackServer) -> None:
     loopback.add(
         "POST", STREAM_PATH,
-        Reply.json(error_body(429, "RESOURCE_EXHAUSTED", "slow down"), 429),
-        Reply.json(error_body(503, "UNAVAILABLE", "overloaded"), 503),
+        Reply.json(error_body(429, "RESOURCE_EXHAUSTED", "slow down", RETRY_NOW), 429),
+        Reply.json(error_body(503, "UNAVAILABLE", "overloaded"), 503, NO_WAIT),
         Reply.sse([(None, chunk({"text": "Hello"}, finish="STOP"))]),
     )  # fmt: skip
-    events = await run(loopback, request(), max_retries=2, retry_delay=0.001)
+    events = await run(loopback, request(), max_retries=2)
     assert completed(events).content == "Hello"
     assert len(loopback.requests) == 3
 
 
 async def test_retries_stop_after_max_retries(loopback: LoopbackServer) -> None:
-    loopback.always("POST", STREAM_PATH,
-                    Reply.json(error_body(503, "UNAVAILABLE", "overloaded"), 503))  # fmt: skip
-    error = only_error(await run(loopback, request(), max_retries=1, retry_delay=0.001))
+    overloaded = error_body(503, "UNAVAILABLE", "overloaded")
+    loopback.always("POST", STREAM_PATH, Reply.json(overloaded, 503, NO_WAIT))
+    error = only_error(await run(loopback, request(), max_retries=1))
     assert type(error) is OverloadedError
     assert len(loopback.requests) == 2
 
@@ -158,7 +163,7 @@ async def test_a_cut_stream_is_one_stream_interrupted_error_after_the_text(
     loopback: LoopbackServer,
 ) -> None:
     loopback.add("POST", STREAM_PATH, Reply.sse([(None, chunk({"text": "Hel"}))], cut=True))
-    events = await run(loopback, request(), max_retries=2, retry_delay=0.001)
+    events = await run(loopback, request(), max_retries=2)
     assert [e.content for e in events if isinstance(e, ContentEvent)] == ["Hel"]
     assert type(only_error(events)) is StreamInterruptedError
     assert len(loopback.requests) == 1  # a stream that has started is never retried

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pollytool.errors import InvalidRequestError
+from pollytool.errors import ConfigurationError
 from pollytool.messages import (
     ChatMessage,
     ChatMessageToolCall,
@@ -219,7 +219,7 @@ async def test_content_ollama_cannot_take_fails_before_sending(
     async with OllamaClient(loopback.url) as client:
         (event,) = await run(client, req)
     error = getattr(event, "error", None)
-    assert isinstance(error, InvalidRequestError)
+    assert isinstance(error, ConfigurationError)
     assert says in str(error)
     assert loopback.requests == []
 
@@ -228,7 +228,7 @@ async def test_tool_choice_naming_an_unknown_tool(loopback: LoopbackServer) -> N
     async with OllamaClient(loopback.url) as client:
         (event,) = await run(client, hello(tools=[WEATHER], tool_choice="search"))
     error = getattr(event, "error", None)
-    assert isinstance(error, InvalidRequestError)
+    assert isinstance(error, ConfigurationError)
     assert "'search'" in str(error) and "weather" in str(error)
     assert loopback.requests == []
 
@@ -240,16 +240,14 @@ def test_host_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert OllamaClient().host == DEFAULT_HOST == "http://localhost:11434"
     monkeypatch.setenv("OLLAMA_HOST", "http://ollama-host:1")
     assert OllamaClient().host == "http://ollama-host:1"
-    monkeypatch.setenv("POLLYTOOL_OLLAMA_BASEURL", "http://polly-host:2")
-    assert OllamaClient().host == "http://polly-host:2"
     assert OllamaClient("http://given:3").host == "http://given:3"
-    assert repr(OllamaClient("http://user:pw@given:3")) == "OllamaClient(host='http://given:3')"
+    assert repr(OllamaClient("http://user:pw@given:3")) == "OllamaClient(base_url='http://given:3')"
 
 
 async def test_environment_host_is_used(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("POLLYTOOL_OLLAMA_BASEURL", loopback.url)
+    monkeypatch.setenv("OLLAMA_HOST", loopback.url)
     loopback.add("POST", "/api/chat", ok("from env"))
     async with OllamaClient() as client:
         assert complete_of(await run(client, hello())).content == "from env"
@@ -257,8 +255,9 @@ async def test_environment_host_is_used(
 
 async def test_api_key(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLLAMA_API_KEY", "env-key-123456")
+    monkeypatch.setenv("OLLAMA_HOST", loopback.url)
     loopback.add("POST", "/api/chat", ok(), ok())
-    async with OllamaClient(loopback.url) as client:
+    async with OllamaClient() as client:
         complete_of(await run(client, hello()))
         assert "env-key" not in repr(client)
     async with OllamaClient(loopback.url, api_key="given-key-123456") as client:

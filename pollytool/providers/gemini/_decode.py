@@ -24,9 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from ...messages import StopReason, Usage
 from .._accumulator import new_tool_call_id
+from .._decoder import Decoder
 from ._layout import LayoutRecorder
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from google.genai import types
 
     from ...events import StreamEvent
@@ -69,20 +72,26 @@ def usage_from(meta: types.GenerateContentResponseUsageMetadata) -> Usage:
     )
 
 
-class ResponseDecoder:
-    """Feeds one response's chunks (or its single non-streamed body) into an accumulator."""
+class ResponseDecoder(Decoder):
+    """Feeds one response's chunks (or its single non-streamed body) into an accumulator.
 
-    __slots__ = ("_acc", "_layout", "_usage")
+    A chunk with candidates, usage or prompt feedback starts the response; a
+    ``finish_reason`` (or a blocked prompt) is its end marker."""
+
+    __slots__ = ("_layout", "_usage")
 
     def __init__(self, acc: StreamAccumulator) -> None:
-        self._acc = acc
+        super().__init__(acc)
         self._layout = LayoutRecorder()
         self._usage: types.GenerateContentResponseUsageMetadata | None = None
 
-    def feed(self, chunk: types.GenerateContentResponse) -> list[StreamEvent]:
+    def feed(self, item: types.GenerateContentResponse) -> Sequence[StreamEvent]:
         """The events of one chunk."""
-        acc = self._acc
+        chunk = item
+        acc = self.acc
         events: list[StreamEvent] = []
+        if chunk.candidates or chunk.usage_metadata is not None or chunk.prompt_feedback:
+            self.started = True
         if chunk.usage_metadata is not None:
             self._usage = chunk.usage_metadata
         if chunk.response_id and "response_id" not in acc.message_metadata:
@@ -91,6 +100,7 @@ class ResponseDecoder:
                 acc.message_metadata["model_version"] = chunk.model_version
         feedback = chunk.prompt_feedback
         if feedback is not None and feedback.block_reason is not None:
+            self.finished = True
             acc.set_stop_reason(StopReason.CONTENT_FILTER, _name(feedback.block_reason))
             if feedback.block_reason_message:
                 acc.message_metadata["block_reason_message"] = feedback.block_reason_message
@@ -101,12 +111,13 @@ class ResponseDecoder:
             for part in candidate.content.parts or ():
                 self._part(part, events)
         if candidate.finish_reason is not None:
+            self.finished = True
             raw = _name(candidate.finish_reason)
             acc.set_stop_reason(stop_reason(raw), raw)
         return events
 
     def _part(self, part: types.Part, events: list[StreamEvent]) -> None:
-        acc = self._acc
+        acc = self.acc
         call = part.function_call
         if call is not None:
             call_id = call.id or new_tool_call_id()
@@ -129,11 +140,12 @@ class ResponseDecoder:
         if event is not None:
             events.append(event)
 
-    def finish(self) -> list[StreamEvent]:
+    def finish(self) -> Sequence[StreamEvent]:
         """The events due when the response has ended (the final usage)."""
+        self.check_complete()
         layout = self._layout.metadata()
         if layout is not None:
-            self._acc.metadata.update(layout)
+            self.acc.metadata.update(layout)
         if self._usage is None:
-            return []
-        return [self._acc.set_usage(usage_from(self._usage))]
+            return ()
+        return (self.acc.set_usage(usage_from(self._usage)),)

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
-from google.genai import errors as genai_errors
+from typing import TYPE_CHECKING, Any
 
 from ...errors import (
     AuthenticationError,
@@ -33,6 +31,9 @@ from ...errors import (
 )
 from .._errors import error_for_status, transport_error
 
+if TYPE_CHECKING:
+    from google.genai import errors as genai_errors
+
 __all__ = ["map_error"]
 
 PROVIDER = "gemini"
@@ -42,6 +43,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 def map_error(exc: BaseException, *, secrets: tuple[str, ...]) -> PollyError:
     """The typed error for anything the SDK raised."""
+    from google.genai import errors as genai_errors
+
     if isinstance(exc, PollyError):
         return exc
     if isinstance(exc, genai_errors.APIError):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pollytool.events import CompleteEvent, ToolCallEvent, ToolCallStartEvent
-from pollytool.messages import StopReason, Usage
+from pollytool.events import CompleteEvent, ToolCallDeltaEvent, ToolCallEvent, ToolCallStartEvent
+from pollytool.messages import ChatMessageToolCall, StopReason, Usage
 from pollytool.providers._accumulator import StreamAccumulator
 
 
@@ -15,10 +15,10 @@ def test_interleaved_parallel_calls_keyed_by_provider_keys() -> None:
     acc.tool_call_delta("fc_2", '{"y":')
     acc.tool_call_delta("fc_1", " 1}")
     acc.tool_call_delta("fc_2", " 2}")
-    done = acc.finish_tool_call("fc_2")
+    (done,) = acc.finish_tool_call("fc_2")
     assert isinstance(done, ToolCallEvent)
     assert (done.index, done.tool_call.args) == (1, {"y": 2})
-    assert acc.finish_tool_call("fc_2") is None
+    assert acc.finish_tool_call("fc_2") == ()
     events = acc.finish()
     assert isinstance(events[0], ToolCallEvent)
     assert events[0].tool_call.args == {"x": 1}
@@ -44,10 +44,24 @@ def test_final_arguments_replace_deltas_and_empty_means_empty_object() -> None:
     acc = StreamAccumulator("x")
     acc.start_tool_call("k", "c", "f")
     acc.tool_call_delta("k", '{"broken"')
-    event = acc.finish_tool_call("k", '{"fixed": true}')
-    assert event is not None and event.tool_call.args == {"fixed": True}
-    acc.start_tool_call("n", "c2", "g")
-    assert acc.finish().__getitem__(0).tool_call.arguments == "{}"  # type: ignore[union-attr]
+    (event,) = acc.finish_tool_call("k", '{"fixed": true}')
+    assert isinstance(event, ToolCallEvent) and event.tool_call.args == {"fixed": True}
+
+
+def test_the_deltas_always_add_up_to_the_final_arguments() -> None:
+    """Arguments that arrive whole at the end, or not at all ({}), still come as a delta
+    before the call is complete, so deltas joined are the call's arguments."""
+    acc = StreamAccumulator("x")
+    acc.start_tool_call("whole", "c1", "f")
+    acc.tool_call_delta("whole", '{"a": ')
+    assert acc.finish_tool_call("whole", '{"a": 1}') == (
+        ToolCallDeltaEvent(0, "1}"),
+        ToolCallEvent(ChatMessageToolCall("c1", "f", '{"a": 1}'), 0),
+    )
+    acc.start_tool_call("empty", "c2", "g")
+    delta, done = acc.finish()[:2]
+    assert delta == ToolCallDeltaEvent(1, "{}")
+    assert isinstance(done, ToolCallEvent) and done.tool_call.arguments == "{}"
 
 
 def test_stop_reason_defaults_and_end_turn_with_calls_becomes_tool_use() -> None:

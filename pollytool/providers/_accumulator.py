@@ -10,7 +10,7 @@ by, usage, stop reason, opaque metadata) and yields the events it returns. At th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..events import (
@@ -47,8 +47,7 @@ class _PendingCall:
         self.done = False
 
     def to_call(self) -> ChatMessageToolCall:
-        text = "".join(self.arguments)
-        return ChatMessageToolCall(self.id, self.name, text if text.strip() else "{}")
+        return ChatMessageToolCall(self.id, self.name, "".join(self.arguments))
 
 
 class StreamAccumulator:
@@ -140,17 +139,28 @@ class StreamAccumulator:
         call.arguments.append(delta)
         return ToolCallDeltaEvent(call.index, delta)
 
-    def finish_tool_call(self, key: Hashable, arguments: str | None = None) -> ToolCallEvent | None:
-        """The call at *key* is complete. *arguments*, when the provider repeats the whole
-        text at the end, replaces what the deltas built. Returns ``None`` if the call is
+    def finish_tool_call(
+        self, key: Hashable, arguments: str | None = None
+    ) -> Sequence[StreamEvent]:
+        """The call at *key* is complete: its ``tool_call`` event, after a last
+        ``tool_call_delta`` when the final arguments extend what the deltas carried (a call
+        that arrived whole, or with no arguments at all, which become ``{}``). *arguments*,
+        when the provider repeats the whole text at the end, is the final text; it replaces
+        the deltas' text in the rare case it does not extend it. Nothing for a call that is
         unknown or already finished."""
         call = self._calls.get(key)
         if call is None or call.done:
-            return None
-        if arguments is not None:
-            call.arguments = [arguments]
+            return ()
         call.done = True
-        return ToolCallEvent(call.to_call(), call.index)
+        streamed = "".join(call.arguments)
+        final = streamed if arguments is None else arguments
+        if not final.strip():
+            final = "{}"
+        call.arguments = [final]
+        done = ToolCallEvent(call.to_call(), call.index)
+        if len(final) > len(streamed) and final.startswith(streamed):
+            return (ToolCallDeltaEvent(call.index, final[len(streamed) :]), done)
+        return (done,)
 
     def whole_tool_call(self, call_id: str | None, name: str, arguments: str) -> list[StreamEvent]:
         """A call that arrives in one piece (Gemini, Ollama): start, one delta, complete."""
@@ -159,12 +169,7 @@ class StreamAccumulator:
         start = self.start_tool_call(key, call_id, name)
         if start is not None:
             events.append(start)
-        delta = self.tool_call_delta(key, arguments)
-        if delta is not None:
-            events.append(delta)
-        done = self.finish_tool_call(key)
-        if done is not None:
-            events.append(done)
+        events.extend(self.finish_tool_call(key, arguments))
         return events
 
     @property
@@ -220,9 +225,8 @@ class StreamAccumulator:
     def finish(self) -> list[StreamEvent]:
         """The ``tool_call`` events of calls not finished yet, then the ``complete`` event."""
         events: list[StreamEvent] = []
-        for call in self._calls.values():
+        for key, call in self._calls.items():
             if not call.done:
-                call.done = True
-                events.append(ToolCallEvent(call.to_call(), call.index))
+                events.extend(self.finish_tool_call(key))
         events.append(CompleteEvent(self.message()))
         return events

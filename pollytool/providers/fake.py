@@ -263,7 +263,7 @@ class _StepDecoder(Decoder):
             case _ToolCall(name, arguments, call_id, size):
                 events.append(acc.start_tool_call(position, call_id, name))
                 events.extend(acc.tool_call_delta(position, p) for p in _chunks(arguments, size))
-                events.append(acc.finish_tool_call(position))
+                events.extend(acc.finish_tool_call(position))
             case _Usage(value):
                 events.append(acc.set_usage(value))
             case _Stop(reason, raw):

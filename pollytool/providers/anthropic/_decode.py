@@ -140,21 +140,21 @@ class _BlockDecoder(Decoder):
             return self.acc.tool_call_delta(index, partial_json)
         return self.acc.text(partial_json)
 
-    def _stop(self, index: int) -> StreamEvent | None:
+    def _stop(self, index: int) -> Sequence[StreamEvent]:
         kind = self._kinds.pop(index, None)
         if kind == _THINKING:
             thinking, signature, position = self._thinking.pop(index)
             block = {"type": "thinking", "thinking": "".join(thinking)}
             block["signature"] = "".join(signature)
             self._keep(block, position)
-            return None
+            return NO_EVENTS
         # Arguments that came whole in the start block instead of as deltas.
         whole = json.dumps(self._start_input.pop(index)) if index in self._start_input else None
         if kind == _TOOL:
             return self.acc.finish_tool_call(index, whole)
         if kind == _OUTPUT:
-            return self.acc.text(whole)
-        return None
+            return _one(self.acc.text(whole))
+        return NO_EVENTS
 
     def _keep(self, block: dict[str, Any], position: int) -> None:
         meta = self.acc.metadata
@@ -205,7 +205,7 @@ class MessageStreamDecoder(_BlockDecoder):
         if item.type == "content_block_start":
             return _one(self._start(item.index, item.content_block))
         if item.type == "content_block_stop":
-            return _one(self._stop(item.index))
+            return self._stop(item.index)
         if item.type == "message_delta":
             self._stop_reason(item.delta.stop_reason)
             return (self._usage(item.usage),)
@@ -234,7 +234,7 @@ class MessageDecoder(_BlockDecoder):
             events.append(self._start(index, block))
             if block.type == "tool_use":
                 events.append(self._input(index, json.dumps(block.input)))
-            events.append(self._stop(index))
+            events.extend(self._stop(index))
         self._stop_reason(item.stop_reason)
         events.append(self._usage(item.usage))
         return [event for event in events if event is not None]

@@ -242,8 +242,7 @@ class ChatStreamDecoder(Decoder):
                 self._finish_reason = choice.finish_reason
                 self.finished = True
                 for key, _ in self._calls.values():
-                    if (done := acc.finish_tool_call(key)) is not None:
-                        events.append(done)
+                    events.extend(acc.finish_tool_call(key))
         return events
 
     def _tool_calls(self, tool_calls: list[ChoiceDeltaToolCall], events: list[StreamEvent]) -> None:
@@ -253,8 +252,7 @@ class ChatStreamDecoder(Decoder):
             key, known_id = self._calls.get(index, ((index, 0), None))
             if call.id and known_id and call.id != known_id:
                 # a server that reuses one index for the next call
-                if (done := acc.finish_tool_call(key)) is not None:
-                    events.append(done)
+                events.extend(acc.finish_tool_call(key))
                 key = (index, key[1] + 1)
             self._calls[index] = (key, call.id or known_id)
             function = call.function

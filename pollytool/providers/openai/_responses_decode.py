@@ -114,7 +114,10 @@ class _ReplyDecoder(Decoder):
             acc.set_stop_reason(StopReason.CONTENT_FILTER, "refusal")
         else:
             acc.set_stop_reason(StopReason.END_TURN, response.status or "completed")
-        output = [self.items[i] for i in sorted(self.items)] or list(response.output or ())
+        # the final response's items are authoritative (a reasoning item's encrypted content
+        # there can differ from the one in its output_item.done event); compatible servers
+        # that send an empty output leave the streamed items
+        output = list(response.output or ()) or [self.items[i] for i in sorted(self.items)]
         entries = [e for item in output if (e := _output_entry(item)) is not None]
         if any(e["type"] == "reasoning" for e in entries):
             acc.metadata[OUTPUT_KEY] = entries
@@ -149,9 +152,7 @@ class ResponsesStreamDecoder(_ReplyDecoder):
             key = _call_key(item.item.id, item.output_index)
             return _one(acc.start_tool_call(key, item.item.call_id, item.item.name))
         if item.type == "response.function_call_arguments.done":
-            return _one(
-                acc.finish_tool_call(_call_key(item.item_id, item.output_index), item.arguments)
-            )
+            return acc.finish_tool_call(_call_key(item.item_id, item.output_index), item.arguments)
         if item.type == "response.output_item.done":
             return self._item_done(item.output_index, item.item)
         if item.type in ("response.completed", "response.incomplete"):
@@ -170,7 +171,7 @@ class ResponsesStreamDecoder(_ReplyDecoder):
         key = _call_key(item.id, index)
         start = self.acc.start_tool_call(key, item.call_id, item.name)  # if "added" was missed
         done = self.acc.finish_tool_call(key, item.arguments)
-        return tuple(e for e in (start, done) if e is not None)
+        return done if start is None else (start, *done)
 
 
 class ResponseDecoder(_ReplyDecoder):

@@ -16,7 +16,7 @@ import email.utils
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import (
@@ -38,6 +38,7 @@ from ..errors import (
 )
 
 __all__ = [
+    "Phrase",
     "PhraseTable",
     "VendorException",
     "display_url",
@@ -118,16 +119,32 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
 
 # --------------------------------------------------------------------------- phrases
 
-#: A provider's error phrases: ``(compiled pattern, error class, code)`` rows, checked in
-#: order against the provider's message. One table per provider, in its ``_errors`` module.
-PhraseTable = tuple[tuple[re.Pattern[str], type[APIStatusError], str], ...]
+
+class Phrase(NamedTuple):
+    """A provider's wording for a failure it gives no other signal for.
+
+    Attributes:
+        pattern: a regular expression searched for in the message (case ignored).
+        cls: the error class it means.
+        code: the ``code`` the error gets.
+        example: a message the provider sends (documentation, and what the tests send).
+    """
+
+    pattern: str
+    cls: type[APIStatusError]
+    code: str
+    example: str
 
 
-def phrase_error(message: str, table: PhraseTable) -> tuple[type[APIStatusError], str] | None:
-    """The ``(class, code)`` of the first row of *table* whose phrase *message* contains."""
-    for pattern, cls, code in table:
-        if pattern.search(message):
-            return cls, code
+#: One provider's phrases, checked in order; one table per provider, in its ``_errors``.
+PhraseTable = tuple[Phrase, ...]
+
+
+def phrase_error(message: str, table: PhraseTable) -> Phrase | None:
+    """The first row of *table* whose pattern occurs in *message*."""
+    for phrase in table:
+        if re.search(phrase.pattern, message, re.IGNORECASE):
+            return phrase
     return None
 
 

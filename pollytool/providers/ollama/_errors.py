@@ -27,7 +27,6 @@ goes through :func:`~pollytool.errors.redact`; API keys never appear in them.
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from ...errors import (
@@ -38,7 +37,14 @@ from ...errors import (
     ResponseError,
     redact,
 )
-from .._errors import PhraseTable, display_url, error_for_status, phrase_error, transport_error
+from .._errors import (
+    Phrase,
+    PhraseTable,
+    display_url,
+    error_for_status,
+    phrase_error,
+    transport_error,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,10 +57,10 @@ PROVIDER = "ollama"
 
 #: Ollama's wording for a 400 about a capability the model lacks: its only signal.
 PHRASES: PhraseTable = (
-    (re.compile(r"does not support tools", re.IGNORECASE), InvalidRequestError,
-     "tools_not_supported"),
-    (re.compile(r"does not support thinking", re.IGNORECASE), InvalidRequestError,
-     "thinking_not_supported"),
+    Phrase(r"does not support tools", InvalidRequestError, "tools_not_supported",
+           "registry.ollama.ai/library/gemma:2b does not support tools"),
+    Phrase(r"does not support thinking", InvalidRequestError, "thinking_not_supported",
+           '"llama3.2" does not support thinking'),
 )  # fmt: skip
 _HINTS = {
     "tools_not_supported": "send the request without tools, or use a model that supports them",
@@ -117,8 +123,8 @@ def _response_error(
         return ResponseError(f"Ollama failed while answering: {text}", provider=PROVIDER)
     headers = _status_headers(exc)
     name = f"model '{model}'" if model else "the model"
-    if status == 400 and (match := phrase_error(text, PHRASES)) is not None:
-        cls, code = match
+    if status == 400 and (phrase := phrase_error(text, PHRASES)) is not None:
+        cls, code = phrase.cls, phrase.code
         capability = code.removesuffix("_not_supported")
         return error_for_status(
             status,

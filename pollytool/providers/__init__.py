@@ -10,6 +10,7 @@ Register your own provider with :func:`register_provider`::
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,12 +36,17 @@ class ProviderInfo:
         requires_key: whether a request without an API key is an error.
         keyless_with_base_url: a key is optional once a base URL is set (OpenAI-compatible
             servers such as vLLM or llama.cpp).
+        shared: the factory builds a :class:`ProviderClient`, which takes ``max_retries``
+            and ``timeout`` keywords and each request's own ``api_key`` and ``base_url``, so
+            the router keeps one per provider and event loop. Otherwise the factory is
+            called as ``factory(api_key=..., base_url=...)`` once per key and base URL.
     """
 
     name: str
     factory: ClientFactory | str
     requires_key: bool = True
     keyless_with_base_url: bool = False
+    shared: bool = False
 
     @property
     def key_env_var(self) -> str:
@@ -51,6 +57,13 @@ class ProviderInfo:
     def base_url_env_var(self) -> str:
         """The environment variable holding a base URL: ``POLLYTOOL_<NAME>_BASEURL``."""
         return f"POLLYTOOL_{self.name.upper()}_BASEURL"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the factory is at hand without importing anything."""
+        if not isinstance(self.factory, str):
+            return True
+        return self.factory.partition(":")[0] in sys.modules
 
     def load_factory(self) -> ClientFactory:
         """Import (once) and return the client factory."""
@@ -76,11 +89,13 @@ _REGISTRY: dict[str, ProviderInfo] = {
     info.name: info
     for info in (
         ProviderInfo("openai", "pollytool.providers.openai:OpenAIClient",
-                     keyless_with_base_url=True),
-        ProviderInfo("anthropic", "pollytool.providers.anthropic:AnthropicClient"),
-        ProviderInfo("gemini", "pollytool.providers.gemini:GeminiClient"),
-        ProviderInfo("ollama", "pollytool.providers.ollama:OllamaClient", requires_key=False),
-        ProviderInfo("fake", "pollytool.providers.fake:FakeLLM", requires_key=False),
+                     keyless_with_base_url=True, shared=True),
+        ProviderInfo("anthropic", "pollytool.providers.anthropic:AnthropicClient", shared=True),
+        ProviderInfo("gemini", "pollytool.providers.gemini:GeminiClient", shared=True),
+        ProviderInfo("ollama", "pollytool.providers.ollama:OllamaClient", requires_key=False,
+                     shared=True),
+        ProviderInfo("fake", "pollytool.providers.fake:FakeLLM", requires_key=False,
+                     shared=True),
     )
 }  # fmt: skip
 
@@ -91,13 +106,16 @@ def register_provider(
     *,
     requires_key: bool = True,
     keyless_with_base_url: bool = False,
+    shared: bool = False,
 ) -> ProviderInfo:
     """Register (or replace) a provider under *name* (lower-case letters, digits, ``-``,
-    ``_``). The factory is called as ``factory(api_key=..., base_url=...)``."""
+    ``_``). The factory is called as ``factory(api_key=..., base_url=...)``, or, with
+    *shared* (a :class:`ProviderClient` subclass), as ``factory(max_retries=...,
+    timeout=...)`` once per event loop (see :class:`ProviderInfo`)."""
     key = name.strip().lower()
     if not key or "/" in key or not key.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"invalid provider name {name!r}")
-    info = ProviderInfo(key, factory, requires_key, keyless_with_base_url)
+    info = ProviderInfo(key, factory, requires_key, keyless_with_base_url, shared)
     _REGISTRY[key] = info
     return info
 

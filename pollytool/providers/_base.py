@@ -89,7 +89,14 @@ if TYPE_CHECKING:
     from ..request import CompletionRequest
     from ._decoder import Decoder
 
-__all__ = ["CONNECT_TIMEOUT", "MAX_RETRY_WAIT", "Call", "ProviderClient", "Single"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "MAX_RETRY_WAIT",
+    "Call",
+    "ProviderClient",
+    "Single",
+    "check_settings",
+]
 
 #: The longest wait a server may ask for (``Retry-After``) that is still retried, in seconds.
 MAX_RETRY_WAIT = 60.0
@@ -156,14 +163,7 @@ class ProviderClient(BaseLLM, Generic[V]):
         max_retries: int = 2,
         timeout: float = 600.0,
     ) -> None:
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"max_retries must be an int of 0 or more, got {max_retries!r}"
-            )
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise ConfigurationError(
-                f"timeout must be a positive number of seconds, got {timeout!r}"
-            )
+        check_settings(max_retries, timeout)
         self.base_url: str | None = base_url or _first_env(self.base_url_env)
         from_env = None if api_key or base_url else _first_env(self.api_key_env)
         self.api_key: str | None = api_key or from_env
@@ -374,6 +374,15 @@ class ProviderClient(BaseLLM, Generic[V]):
             return error.retry_after if error.retry_after <= MAX_RETRY_WAIT else None
         wait: float = min(BACKOFF_START * 2.0**attempt, BACKOFF_MAX)
         return wait * (1 - 0.25 * random.random())
+
+
+def check_settings(max_retries: object, timeout: object) -> None:
+    """Raise :class:`~pollytool.errors.ConfigurationError` unless *max_retries* is an int of 0
+    or more and *timeout* a positive number of seconds."""
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an int of 0 or more, got {max_retries!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
 
 
 class Single(Generic[T]):

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from pollytool.events import CompleteEvent, ToolCallDeltaEvent, ToolCallEvent, ToolCallStartEvent
-from pollytool.messages import ChatMessageToolCall, StopReason, Usage
+from pollytool.messages import (
+    ChatMessageToolCall,
+    ReasoningPart,
+    StopReason,
+    TextPart,
+    ToolCallPart,
+    Usage,
+)
 from pollytool.providers._accumulator import StreamAccumulator
 
 
@@ -89,3 +96,46 @@ def test_usage_replaces_and_empty_deltas_are_ignored() -> None:
     message = acc.message()
     assert message.provider_metadata == {"x": {"blocks": [1]}}
     assert message.metadata == {"response_id": "r1"}
+
+
+def test_an_emoji_split_across_deltas_is_joined() -> None:
+    acc = StreamAccumulator("x")
+    events = [acc.text("ab\ud83d"), acc.text("\ude00cd"), acc.reasoning("\ud83e"), *acc.finish()]
+    assert [getattr(e, "content", None) for e in events[:3]] == ["ab", "\U0001f600cd", None]
+    message = events[-1].message  # type: ignore[union-attr]
+    assert message.content == "ab\U0001f600cd"
+    assert message.reasoning == "\ufffd"  # a half with no other half
+    message.to_json().encode("utf-8")  # storable
+
+
+def test_response_parts_follow_the_deltas_and_keep_provider_data() -> None:
+    acc = StreamAccumulator("p")
+    thinking = acc.start_part("reasoning")
+    acc.reasoning("Plan")
+    acc.reasoning(" it.")
+    acc.part_data(thinking, {"signature": "sig"})
+    acc.text("Hel")
+    acc.text("lo")
+    acc.start_part("text", {"mark": 1})
+    acc.text("!")
+    acc.end_part()
+    acc.text(" More")
+    acc.whole_tool_call("c1", "f", "{}", {"call": "data"})
+    message = acc.finish()[-1].message  # type: ignore[union-attr]
+    assert (message.content, message.reasoning) == ("Hello! More", "Plan it.")
+    assert message.response_parts == [
+        ReasoningPart("Plan it.", {"p": {"signature": "sig"}}),
+        TextPart("Hello"),
+        TextPart("!", provider_data={"p": {"mark": 1}}),
+        TextPart(" More"),
+        ToolCallPart("c1"),
+    ]
+    assert message.tool_calls[0].provider_data == {"p": {"call": "data"}}
+
+
+def test_no_response_parts_without_provider_data() -> None:
+    acc = StreamAccumulator("p")
+    acc.reasoning("Hmm.")
+    acc.text("Hi")
+    acc.whole_tool_call("c1", "f", "{}")
+    assert acc.message().response_parts == []

@@ -31,7 +31,7 @@ async def _events(router: MultiPass, req: CompletionRequest) -> list[StreamEvent
     return [event async for event in router.stream(req)]
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "/gpt-4o", "openai/", "", "  /x"])
+@pytest.mark.parametrize("model", ["gpt-4o", "/gpt-4o", "  /x"])
 async def test_model_without_prefix_is_one_error_event(model: str) -> None:
     events = await _events(MultiPass(env={}), CompletionRequest(model))
     assert len(events) == 1

@@ -38,6 +38,7 @@ from pollytool.messages import (
     ImagePart,
     ImageURLPart,
     MessageRole,
+    ReasoningPart,
     StopReason,
     TextPart,
     Usage,
@@ -290,11 +291,23 @@ def check_events(events: list[StreamEvent], expected: Expected) -> ChatMessage:
     assert usages and usages[-1] == message.usage == expected.usage
     assert message.stop_reason == STOP_REASONS[expected.stop_reason or ""]
     assert message.raw_stop_reason == expected.stop_reason
-    if expected.kept:
-        assert message.provider_metadata["anthropic"]["blocks"] == expected.kept
-    else:
-        assert message.provider_metadata == {}
+    assert kept_blocks(message) == expected.kept
+    assert message.provider_metadata == {}
     return message
+
+
+def kept_blocks(message: ChatMessage) -> list[dict[str, Any]]:
+    """The thinking blocks the message's reasoning parts carry, as Anthropic sent them."""
+    blocks: list[dict[str, Any]] = []
+    for part in message.response_parts:
+        data = getattr(part, "provider_data", {}).get("anthropic")
+        if isinstance(part, ReasoningPart) and data:
+            if "redacted_data" in data:
+                blocks.append({"type": "redacted_thinking", "data": data["redacted_data"]})
+            else:
+                blocks.append({"type": "thinking", "thinking": part.text,
+                               "signature": data["signature"]})  # fmt: skip
+    return blocks
 
 
 def check_error(events: list[StreamEvent], response: dict[str, Any]) -> None:

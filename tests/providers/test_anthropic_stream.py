@@ -22,7 +22,7 @@ from pollytool.events import (
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.messages import ChatMessage, StopReason, Usage
+from pollytool.messages import ChatMessage, ReasoningPart, StopReason, TextPart, ToolCallPart, Usage
 from pollytool.providers.anthropic import AnthropicClient
 from pollytool.request import CompletionRequest
 from pollytool.schema import Schema
@@ -168,15 +168,13 @@ async def test_stream_events_in_order(client: AnthropicClient, loopback: Loopbac
     assert message.stop_reason == StopReason.TOOL_USE
     assert message.usage == Usage(12, 42)
     assert message.metadata == {"id": "msg_test", "model": "claude-test"}
-    assert message.provider_metadata == {
-        "anthropic": {
-            "blocks": [
-                {"type": "thinking", "thinking": "Need weather.", "signature": "EqQBCkYIARgCIkA="},
-                {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"},
-            ],
-            "positions": [0, 0],
-        }
-    }
+    assert message.provider_metadata == {}
+    assert message.response_parts == [
+        ReasoningPart("Need weather.", {"anthropic": {"signature": "EqQBCkYIARgCIkA="}}),
+        ReasoningPart("", {"anthropic": {"redacted_data": "EmwKAhgBEgy3va3pzix"}}),
+        TextPart("Checking."),
+        ToolCallPart("toolu_01"),
+    ]
 
 
 async def test_parallel_tool_calls_get_dense_indexes(
@@ -267,10 +265,11 @@ async def test_whole_blocks_in_start_events(
     assert message.content == "Whole"
     assert message.reasoning == ""
     assert [(c.id, c.args) for c in message.tool_calls] == [("toolu_w", {"a": [1, 2]})]
-    assert message.provider_metadata["anthropic"]["blocks"] == [
-        {"type": "thinking", "thinking": "", "signature": "only-sig"}
+    assert message.response_parts == [
+        TextPart("Whole"),
+        ReasoningPart("", {"anthropic": {"signature": "only-sig"}}),
+        ToolCallPart("toolu_w"),
     ]
-    assert message.provider_metadata["anthropic"]["positions"] == [1]
 
 
 async def test_server_tool_blocks_are_not_tool_calls(
@@ -398,4 +397,6 @@ async def test_reasoning_events_carry_thinking_text(
     ))  # fmt: skip
     events = await run(client, user_request(thinking="low"))
     assert [e.content for e in events if isinstance(e, ReasoningEvent)] == ["a", "b", "c"]
-    assert final(events).provider_metadata["anthropic"]["blocks"][0]["thinking"] == "abc"
+    assert final(events).response_parts[0] == ReasoningPart(
+        "abc", {"anthropic": {"signature": "s"}}
+    )

@@ -102,6 +102,23 @@ async def test_parallel_tool_calls(
     assert any(isinstance(e, ToolCallDeltaEvent) for e in events)
 
 
+@each(HTTP)
+async def test_an_emoji_split_between_two_deltas(
+    harness: Harness, loopback: LoopbackServer
+) -> None:
+    """The two UTF-16 halves of an emoji in two deltas (as JSON escapes) become one
+    character: every delta and the final message can be stored as UTF-8."""
+    serve(harness, loopback, harness.reply("ab\ud83d\ude00cd"))  # split between the halves
+    async with harness.client(loopback.url) as client:
+        events = await collect(client, harness.request())
+    message = final_message(events)
+    assert message.content == "ab\U0001f600cd"
+    message.to_json().encode("utf-8")
+    for event in events:
+        if isinstance(event, ContentEvent):
+            event.content.encode("utf-8")
+
+
 # --------------------------------------------------------------------------- honest ends
 
 

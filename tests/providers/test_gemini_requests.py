@@ -217,7 +217,9 @@ async def test_tools_in_gemini_dialect_and_tool_choice(
 async def test_tool_choice_naming_an_unknown_tool_is_a_configuration_error(
     loopback: LoopbackServer,
 ) -> None:
-    events, body = await send(loopback, request(tools=[Weather()], tool_choice="get_time"))
+    req = request(tools=[Weather()])
+    req.tool_choice = "get_time"  # changed after the request checked it
+    events, body = await send(loopback, req)
     assert isinstance(events[-1], ErrorEvent)
     assert isinstance(events[-1].error, ConfigurationError) and body is None
 

@@ -226,7 +226,9 @@ async def test_content_ollama_cannot_take_fails_before_sending(
 
 async def test_tool_choice_naming_an_unknown_tool(loopback: LoopbackServer) -> None:
     async with OllamaClient(loopback.url) as client:
-        (event,) = await run(client, hello(tools=[WEATHER], tool_choice="search"))
+        req = hello(tools=[WEATHER])
+        req.tool_choice = "search"  # changed after the request checked it
+        (event,) = await run(client, req)
     error = getattr(event, "error", None)
     assert isinstance(error, ConfigurationError)
     assert "'search'" in str(error) and "weather" in str(error)

@@ -6,10 +6,10 @@ feeds the shared :class:`~pollytool.providers._accumulator.StreamAccumulator`:
 * ``text`` blocks → ``content``; ``thinking`` blocks → ``reasoning``; ``tool_use`` blocks →
   ``tool_call_start`` / ``tool_call_delta`` / ``tool_call`` (keyed by the block index, so
   several calls per turn work). Server-side blocks (web search and the like) are skipped.
-* ``thinking`` (text + signature) and ``redacted_thinking`` blocks are kept, unchanged, in the
-  final message's ``provider_metadata["anthropic"]`` as ``{"blocks": [...], "positions":
-  [...]}``; a position is the number of text/tool_use blocks before that block. The encoder
-  replays them there on the next turn, which Anthropic requires for thinking with tools.
+* Every block is a response part in order; ``thinking`` blocks are reasoning parts carrying
+  ``{"anthropic": {"signature": ...}}``, ``redacted_thinking`` blocks empty reasoning parts
+  carrying ``{"anthropic": {"redacted_data": ...}}``. The encoder replays them, unchanged and
+  where they stood, on the next turn, which Anthropic requires for thinking with tools.
 * The tool that carries structured output on older models becomes ``content`` text and is
   not reported as a tool call.
 * Usage counts are cumulative: each report replaces the previous one. ``input_tokens`` is the
@@ -77,7 +77,6 @@ class _BlockDecoder(Decoder):
         "_output_tool",
         "_start_input",
         "_thinking",
-        "_visible",
     )
 
     def __init__(self, acc: StreamAccumulator, output_tool: str | None = None) -> None:
@@ -85,8 +84,7 @@ class _BlockDecoder(Decoder):
         self._output_tool = output_tool
         self._kinds: dict[int, str] = {}
         self._start_input: dict[int, object] = {}
-        self._thinking: dict[int, tuple[list[str], list[str], int]] = {}
-        self._visible = 0
+        self._thinking: dict[int, tuple[Any, list[str]]] = {}  # index -> (part, signature)
         self._input_tokens = 0
         self._cache_read = 0
         self._cache_write = 0
@@ -96,14 +94,15 @@ class _BlockDecoder(Decoder):
     def _start(self, index: int, block: ContentBlock) -> StreamEvent | None:
         acc = self.acc
         if block.type == "text":
-            self._visible += 1
+            acc.start_part("text")
             return acc.text(block.text)
         if block.type == "thinking":
             self._kinds[index] = _THINKING
-            self._thinking[index] = ([block.thinking], [block.signature], self._visible)
+            self._thinking[index] = (acc.start_part("reasoning"), [block.signature])
             return acc.reasoning(block.thinking)
         if block.type == "redacted_thinking":
-            self._keep({"type": "redacted_thinking", "data": block.data}, self._visible)
+            acc.start_part("reasoning", {"redacted_data": block.data})
+            acc.end_part()
             return None
         if block.type == "tool_use":
             self._start_input[index] = block.input
@@ -111,7 +110,6 @@ class _BlockDecoder(Decoder):
                 self._kinds[index] = _OUTPUT
                 return None
             self._kinds[index] = _TOOL
-            self._visible += 1
             return acc.start_tool_call(index, block.id, block.name)
         return None
 
@@ -121,9 +119,6 @@ class _BlockDecoder(Decoder):
         if delta.type == "input_json_delta":
             return self._input(index, delta.partial_json)
         if delta.type == "thinking_delta":
-            state = self._thinking.get(index)
-            if state is not None:
-                state[0].append(delta.thinking)
             return self.acc.reasoning(delta.thinking)
         if delta.type == "signature_delta":
             state = self._thinking.get(index)
@@ -143,10 +138,8 @@ class _BlockDecoder(Decoder):
     def _stop(self, index: int) -> Sequence[StreamEvent]:
         kind = self._kinds.pop(index, None)
         if kind == _THINKING:
-            thinking, signature, position = self._thinking.pop(index)
-            block = {"type": "thinking", "thinking": "".join(thinking)}
-            block["signature"] = "".join(signature)
-            self._keep(block, position)
+            part, signature = self._thinking.pop(index)
+            self.acc.part_data(part, {"signature": "".join(signature)})
             return NO_EVENTS
         # Arguments that came whole in the start block instead of as deltas.
         whole = json.dumps(self._start_input.pop(index)) if index in self._start_input else None
@@ -155,11 +148,6 @@ class _BlockDecoder(Decoder):
         if kind == _OUTPUT:
             return _one(self.acc.text(whole))
         return NO_EVENTS
-
-    def _keep(self, block: dict[str, Any], position: int) -> None:
-        meta = self.acc.metadata
-        meta.setdefault("blocks", []).append(block)
-        meta.setdefault("positions", []).append(position)
 
     # ------------------------------------------------------------------ message level
 

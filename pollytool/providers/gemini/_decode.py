@@ -4,8 +4,9 @@
 * ``function_call`` parts arrive whole (arguments as a dict) → ``tool_call_start``, one
   ``tool_call_delta`` with the arguments' JSON and ``tool_call``. Gemini often sends no call
   id; a unique one is made up and used to match the function response next turn.
-* ``thought_signature`` on any part → recorded with the part's position in
-  ``provider_metadata["gemini"]`` (see :mod:`pollytool.providers.gemini._layout`).
+* ``thought_signature`` on any part → that part's provider data: on the tool call, or on a
+  text or thought part of its own in ``response_parts`` (see
+  :mod:`pollytool.providers.gemini._layout`).
 * Usage comes with every chunk (cumulative); the last report is sent once, at the end:
   ``input_tokens`` = prompt (+ tool-use prompt) tokens, ``output_tokens`` = candidate tokens
   **plus thought tokens** (Gemini bills thoughts as output), ``reasoning_tokens`` = thought
@@ -25,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from ...messages import StopReason, Usage
 from .._accumulator import new_tool_call_id
 from .._decoder import Decoder
-from ._layout import LayoutRecorder
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -78,11 +78,10 @@ class ResponseDecoder(Decoder):
     A chunk with candidates, usage or prompt feedback starts the response; a
     ``finish_reason`` (or a blocked prompt) is its end marker."""
 
-    __slots__ = ("_layout", "_usage")
+    __slots__ = ("_usage",)
 
     def __init__(self, acc: StreamAccumulator) -> None:
         super().__init__(acc)
-        self._layout = LayoutRecorder()
         self._usage: types.GenerateContentResponseUsageMetadata | None = None
 
     def feed(self, item: types.GenerateContentResponse) -> Sequence[StreamEvent]:
@@ -118,34 +117,30 @@ class ResponseDecoder(Decoder):
 
     def _part(self, part: types.Part, events: list[StreamEvent]) -> None:
         acc = self.acc
+        signature = part.thought_signature
+        data = {"thought_signature": signature} if signature is not None else None
         call = part.function_call
         if call is not None:
             call_id = call.id or new_tool_call_id()
             arguments = json.dumps(call.args or {}, ensure_ascii=False)
-            events.extend(acc.whole_tool_call(call_id, call.name or "", arguments))
-            self._layout.function_call(call_id, part.thought_signature)
+            events.extend(acc.whole_tool_call(call_id, call.name or "", arguments, data))
             return
         text = part.text
         if text is None:
-            if part.thought_signature is None:
+            if signature is None:
                 return  # inline data, code execution and other parts pollytool does not model
             text = ""  # a part with only a signature is remembered as an empty text part
-        event: StreamEvent | None
-        if part.thought:
-            event = acc.reasoning(text)
-            self._layout.text("thought", text, part.thought_signature)
-        else:
-            event = acc.text(text)
-            self._layout.text("text", text, part.thought_signature)
+        if data is not None:  # a signed piece is a part of its own
+            acc.start_part("reasoning" if part.thought else "text", data)
+        event = acc.reasoning(text) if part.thought else acc.text(text)
+        if data is not None:
+            acc.end_part()
         if event is not None:
             events.append(event)
 
     def finish(self) -> Sequence[StreamEvent]:
         """The events due when the response has ended (the final usage)."""
         self.check_complete()
-        layout = self._layout.metadata()
-        if layout is not None:
-            self.acc.metadata.update(layout)
         if self._usage is None:
             return ()
         return (self.acc.set_usage(usage_from(self._usage)),)

@@ -12,12 +12,12 @@ from ...errors import ConfigurationError
 from ...messages import (
     ChatMessage,
     FilePart,
-    FileURLPart,
     ImagePart,
     ImageURLPart,
     MessageRole,
     StopReason,
     TextPart,
+    UnknownPart,
     Usage,
 )
 from .._decoder import NO_EVENTS, Decoder
@@ -159,7 +159,9 @@ def _part(part: ContentPart) -> dict[str, Any]:
             "type": "file",
             "file": {"filename": part.filename, "file_data": data_url(part.data, part.mime_type)},
         }
-    if isinstance(part, FileURLPart) and part.url.startswith("file-"):
+    if isinstance(part, UnknownPart):
+        raise part.unsendable()
+    if part.url.startswith("file-"):
         return {"type": "file", "file": {"file_id": part.url}}
     raise ConfigurationError(
         f"Chat Completions cannot fetch a file by URL ({part.url!r}); send the bytes as a "

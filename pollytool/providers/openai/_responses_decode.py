@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING, Any
 from ...messages import StopReason, Usage
 from .._decoder import NO_EVENTS, Decoder
 from ._errors import in_stream_error
-from ._responses_encode import OUTPUT_KEY
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from openai.types.responses import Response, ResponseOutputItem, ResponseStreamEvent
+    from openai.types.responses import (
+        Response,
+        ResponseOutputItem,
+        ResponseReasoningItem,
+        ResponseStreamEvent,
+    )
 
     from ...errors import ProviderError
     from ...events import StreamEvent
@@ -52,31 +56,24 @@ def _call_key(item_id: str | None, output_index: int) -> str:
     return item_id or f"output-{output_index}"
 
 
-def _output_entry(item: ResponseOutputItem) -> dict[str, Any] | None:
-    """What ``provider_metadata["openai"]["output"]`` keeps of an output item: reasoning in
-    full, messages and function calls as references (their content is on the message)."""
-    if item.type == "reasoning":
-        entry: dict[str, Any] = {
-            "type": "reasoning",
-            "id": item.id,
-            "summary": [{"type": "summary_text", "text": s.text} for s in item.summary or ()],
-        }
-        if item.encrypted_content:
-            entry["encrypted_content"] = item.encrypted_content
-        if item.content:
-            entry["content"] = [{"type": "reasoning_text", "text": c.text} for c in item.content]
-        return entry
-    if item.type == "function_call":
-        return {"type": "function_call", "call_id": item.call_id}
-    if item.type == "message":
-        return {"type": "message"}
-    return None
+def _reasoning_item(item: ResponseReasoningItem) -> dict[str, Any]:
+    """A reasoning item as it is sent back (the provider data of its reasoning part)."""
+    entry: dict[str, Any] = {
+        "type": "reasoning",
+        "id": item.id,
+        "summary": [{"type": "summary_text", "text": s.text} for s in item.summary or ()],
+    }
+    if item.encrypted_content:
+        entry["encrypted_content"] = item.encrypted_content
+    if item.content:
+        entry["content"] = [{"type": "reasoning_text", "text": c.text} for c in item.content]
+    return entry
 
 
 class _ReplyDecoder(Decoder):
     """Decoding state shared by the streamed and the whole Responses reply."""
 
-    __slots__ = ("items", "reasoning_at", "refused", "request_id", "secrets")
+    __slots__ = ("items", "parts", "reasoning_at", "refused", "request_id", "secrets")
 
     def __init__(
         self, acc: StreamAccumulator, secrets: tuple[str, ...], request_id: str | None = None
@@ -87,9 +84,18 @@ class _ReplyDecoder(Decoder):
         self.refused = False
         self.reasoning_at: tuple[str, str, int] | None = None
         self.items: dict[int, ResponseOutputItem] = {}
+        self.parts: dict[str, Any] = {}  # reasoning item id -> its response part
+
+    def reasoning_part(self, item_id: str) -> Any:
+        """The response part of the reasoning item *item_id*, begun where it first shows."""
+        part = self.parts.get(item_id)
+        if part is None:
+            part = self.parts[item_id] = self.acc.start_part("reasoning")
+        return part
 
     def reasoning(self, at: tuple[str, str, int], text: str) -> StreamEvent | None:
         """Reasoning text; separate summary parts and items by a blank line."""
+        self.reasoning_part(at[0])
         if at != self.reasoning_at:
             if self.reasoning_at is not None and text:
                 text = "\n\n" + text
@@ -118,9 +124,9 @@ class _ReplyDecoder(Decoder):
         # there can differ from the one in its output_item.done event); compatible servers
         # that send an empty output leave the streamed items
         output = list(response.output or ()) or [self.items[i] for i in sorted(self.items)]
-        entries = [e for item in output if (e := _output_entry(item)) is not None]
-        if any(e["type"] == "reasoning" for e in entries):
-            acc.metadata[OUTPUT_KEY] = entries
+        for item in output:
+            if item.type == "reasoning":
+                acc.part_data(self.reasoning_part(item.id), _reasoning_item(item))
         usage = _usage(response)
         return acc.set_usage(usage) if usage is not None else None
 
@@ -148,6 +154,9 @@ class ResponsesStreamDecoder(_ReplyDecoder):
             return _one(self.reasoning((item.item_id, "text", item.content_index), item.delta))
         if item.type == "response.refusal.delta":
             return _one(self.refusal(item.delta))
+        if item.type == "response.output_item.added" and item.item.type == "reasoning":
+            self.reasoning_part(item.item.id)
+            return NO_EVENTS
         if item.type == "response.output_item.added" and item.item.type == "function_call":
             key = _call_key(item.item.id, item.output_index)
             return _one(acc.start_tool_call(key, item.item.call_id, item.item.name))
@@ -190,6 +199,7 @@ class ResponseDecoder(_ReplyDecoder):
         events: list[StreamEvent | None] = []
         for output in item.output or ():
             if output.type == "reasoning":
+                self.reasoning_part(output.id)
                 parts = [s.text for s in output.summary or ()] or [
                     c.text for c in output.content or ()
                 ]

@@ -50,7 +50,8 @@ from pollytool.schema import Schema
 from pollytool.thinking import Thinking
 from tests.fakes.cassettes import cassette_ids, load_cassette
 from tests.fakes.loopback import LoopbackServer
-from tests.providers.test_anthropic_stream import KEY, SchemaTool, run
+from tests.providers._contract import collect
+from tests.providers.test_anthropic_stream import KEY, SchemaTool
 
 pytestmark = [
     pytest.mark.anyio,
@@ -339,7 +340,7 @@ async def test_cassette_replays_through_the_adapter(
         for turn, interaction in enumerate(cassette["interactions"]):
             recorded = interaction["request"]["body"]
             history += messages_from_recorded(recorded["messages"][seen:])
-            events = await run(client, request_from_recorded(recorded, history))
+            events = await collect(client, request_from_recorded(recorded, history))
             assert len(loopback.requests) == turn + 1, events
             sent = loopback.requests[turn]
             assert sent.path == "/v1/messages"

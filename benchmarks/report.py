@@ -51,7 +51,7 @@ def render(results: dict[str, Any], checks: list[Check]) -> str:
         table("Request encoding (client CPU per call, median)", results["encoding"]),
         table("Concurrency", results["concurrency"]),
         table("Tool loop", results["toolloop"]),
-        table("Sessions (file store)", results["sessions"]),
+        table("Sessions", results["sessions"]),
         table("Checks", [c.as_dict() for c in checks]),
     ]
     return "\n".join(parts)

@@ -1,10 +1,17 @@
-"""File session store: append cost at 100 vs 10,000 messages, and loading 10,000 messages.
+"""Session stores: file-store append cost at 100 vs 10,000 messages and loading 10,000
+messages; appends per second with 8 concurrent writers for every store.
 
 Appending must cost the same whatever the history's length (one line and one fsync, never a
 rewrite), so the figure is the ratio of the median append time to a 10,000-message session to
 that to a 100-message one. Loading is compared with the least any JSON Lines reader has to do:
 read the file and ``json.loads`` every line. Each pair is sampled alternately, so background
 load on the machine affects both sides alike.
+
+Throughput: 8 tasks in one process append ordinary messages at once, each to its own session
+(a service's many conversations) and all to one session (contention on one log); the figure
+is messages stored per second of wall time, each a durable write where the store offers one
+(file: fsync; SQLite: WAL with ``synchronous=FULL``; Redis: in memory, as Redis is set up).
+Redis runs in a throw-away ``redis-server`` on loopback; without one that row says so.
 
 Run: ``python -m benchmarks.sessions``.
 """
@@ -22,13 +29,17 @@ from typing import Any
 import anyio
 
 from pollytool.messages import ChatMessage, ChatMessageToolCall
-from pollytool.sessions import FileSessionStore
+from pollytool.sessions import FileSessionStore, SessionStore
+from tests.sessions._redis_server import redis_server
+from tests.sessions._stores import KINDS, open_store
 
 SMALL, LARGE = 100, 10_000
 APPEND_SAMPLES = 51
 LOAD_RUNS = 9
 APPEND_TARGET = 1.5  # append at 10,000 messages vs at 100
 LOAD_TARGET = 4.0  # load through the store vs read + json.loads per line
+WRITERS = 8
+APPENDS_PER_WRITER = 100
 
 
 def _conversation(count: int) -> list[ChatMessage]:
@@ -100,21 +111,72 @@ def _row(name: str, seconds: float, baseline: float | None, target: float | None
     }
 
 
+async def _appends_per_second(store: SessionStore, *, shared: bool) -> float:
+    """Messages stored per second by :data:`WRITERS` concurrent tasks."""
+    names = ["shared"] * WRITERS if shared else [f"writer-{w}" for w in range(WRITERS)]
+    sessions = [await store.get(name) for name in names]
+    message = ChatMessage.user("one more message of ordinary length " * 4)
+
+    async def write(session: Any) -> None:
+        for _ in range(APPENDS_PER_WRITER):
+            await session.add_message(message)
+
+    start = time.perf_counter()
+    async with anyio.create_task_group() as tasks:
+        for session in sessions:
+            tasks.start_soon(write, session)
+    seconds = time.perf_counter() - start
+    stored = sum({s.name: len(await s.get_history()) for s in sessions}.values())
+    assert stored == WRITERS * APPENDS_PER_WRITER, stored
+    return WRITERS * APPENDS_PER_WRITER / seconds
+
+
+async def _throughput(kind: str, location: str) -> list[dict[str, Any]]:
+    rows = []
+    for shared in (False, True):
+        async with open_store(kind, location) as store:
+            rate = await _appends_per_second(store, shared=shared)
+        layout = "1 session" if shared else f"{WRITERS} sessions"
+        rows.append({"name": f"sessions: {kind}, {WRITERS} writers, {layout}",
+                     "appends_per_s": round(rate)})  # fmt: skip
+    return rows
+
+
+def _throughput_rows(directory: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for kind in KINDS:
+        if kind == "redis":
+            try:
+                with redis_server() as url:
+                    rows += anyio.run(_throughput, kind, f"{url} bench:")
+            except FileNotFoundError as missing:
+                rows.append({"name": f"sessions: redis ({missing})"})
+            continue
+        location = str(directory / kind / ("sessions.db" if kind == "sqlite" else ""))
+        rows += anyio.run(_throughput, kind, location)
+    return rows
+
+
 def run() -> list[dict[str, Any]]:
-    """Measure and return one row per figure (``name``, ``value_ms``, ``baseline_ms``,
-    ``ratio``, ``target``; a row passes when ``ratio <= target``)."""
+    """Measure and return one row per figure (``name``, then ``value_ms``, ``baseline_ms``,
+    ``ratio``, ``target`` (a row passes when ``ratio <= target``), or ``appends_per_s``)."""
     with tempfile.TemporaryDirectory(prefix="pollytool-bench-") as directory:
-        return anyio.run(_measure, Path(directory))
+        rows = anyio.run(_measure, Path(directory))
+        return rows + _throughput_rows(Path(directory))
+
+
+def _line(row: dict[str, Any]) -> str:
+    if "appends_per_s" in row:
+        return f"{row['name']:<48} {row['appends_per_s']:>10,} appends/s"
+    if "value_ms" not in row:
+        return str(row["name"])
+    line = f"{row['name']:<48} {row['value_ms']:>10.3f} ms"
+    if row["ratio"] is not None:
+        line += f"  baseline {row['baseline_ms']:.3f} ms  ratio {row['ratio']:.2f}"
+        line += f" (target {row['target']})"
+    return line
 
 
 if __name__ == "__main__":
     for row in run():
-        print(
-            f"{row['name']:<40} {row['value_ms']:>10.3f} ms"
-            + (
-                f"  baseline {row['baseline_ms']:.3f} ms  ratio {row['ratio']:.2f}"
-                f" (target {row['target']})"
-                if row["ratio"] is not None
-                else ""
-            )
-        )
+        print(_line(row))

@@ -30,14 +30,33 @@
     │   ├── ToolNotFoundError                      the model called a tool nobody registered
     │   ├── ToolArgumentsError (also ValueError)   arguments not JSON or not valid for the schema
     │   ├── ToolTimeoutError                       the tool ran past its timeout
-    │   └── ToolExecutionError                     the tool itself failed
+    │   ├── ToolExecutionError                     the tool itself failed
+    │   └── ToolLoadError                          a tool (a shell script…) cannot be loaded
+    ├── SandboxError                               a sandbox cannot be set up as asked
+    │   ├── SandboxSpecError (also ValueError)     a "sandbox" value or one of its fields is wrong
+    │   └── SandboxUnavailableError                no sandbox backend works here; nothing runs
+    │                                              unsandboxed instead
+    ├── MCPError                                   an MCP server cannot be set up, reached or used
+    │   ├── MCPConfigError (also ConfigurationError)  bad server config or --mcp string
+    │   ├── MCPConnectionError                     connecting failed, or the server went away
+    │   ├── MCPTimeoutError                        the handshake or a request ran past its timeout
+    │   └── MCPRequestError                        the server answered a request with an error
     ├── MaxIterationsError                         the tool loop hit max_iterations
+    ├── SkillError                                 an Agent Skill cannot be found, loaded or used
+    │   ├── SkillDirectoryError (also ValueError)  a skill directory is missing or not a directory
+    │   ├── SkillFormatError (also ValueError)     a SKILL.md cannot be read as a skill
+    │   ├── DuplicateSkillError (also ValueError)  two skills with one name in a catalog
+    │   ├── SkillNotFoundError (also LookupError)  no skill of that name in the catalog
+    │   └── SkillFileError                         a skill file is outside the skill, missing,
+    │                                              too large or not text
     ├── SchemaError                                a response schema cannot be built or used
     │   └── SchemaValidationError                  the model's output does not match the schema
     └── SessionError                               a session store failed
         ├── InvalidSessionNameError (also ValueError)
         ├── SessionNotFoundError (also KeyError)
-        └── SessionCorruptError                    a session file cannot be read back
+        ├── SessionCorruptError                    a session file cannot be read back
+        ├── UnstorableMessageError (also ValueError) a message JSON cannot represent; nothing stored
+        └── SessionUnavailableError                the store's server or database cannot be reached
 
 Provider errors carry ``provider``, ``status_code``, ``request_id``, ``retry_after`` (seconds)
 and ``code`` where the provider told us. No error message, repr or attribute ever contains an API
@@ -60,11 +79,17 @@ __all__ = [
     "ConfigurationError",
     "ContentFilterError",
     "ContextLengthError",
+    "DuplicateSkillError",
     "DuplicateToolError",
     "InvalidModelError",
     "InvalidRequestError",
     "InvalidSessionNameError",
     "InvalidThinkingError",
+    "MCPConfigError",
+    "MCPConnectionError",
+    "MCPError",
+    "MCPRequestError",
+    "MCPTimeoutError",
     "MaxIterationsError",
     "MissingAPIKeyError",
     "ModelNotFoundError",
@@ -76,19 +101,30 @@ __all__ = [
     "RateLimitError",
     "RequestTooLargeError",
     "ResponseError",
+    "SandboxError",
+    "SandboxSpecError",
+    "SandboxUnavailableError",
     "SchemaError",
     "SchemaValidationError",
     "ServerError",
     "SessionCorruptError",
     "SessionError",
     "SessionNotFoundError",
+    "SessionUnavailableError",
+    "SkillDirectoryError",
+    "SkillError",
+    "SkillFileError",
+    "SkillFormatError",
+    "SkillNotFoundError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "ToolError",
     "ToolExecutionError",
+    "ToolLoadError",
     "ToolNotFoundError",
     "ToolTimeoutError",
     "UnknownProviderError",
+    "UnstorableMessageError",
     "redact",
 ]
 
@@ -331,6 +367,118 @@ class ToolExecutionError(ToolError):
     """The tool itself failed."""
 
 
+class ToolLoadError(ToolError):
+    """A tool cannot be loaded: a shell script that is missing, not executable, or prints no
+    valid schema.
+
+    Attributes:
+        source: what was being loaded (a script's path); empty when ``failures`` lists several.
+        failures: when several tools were loaded at once, one error per tool that failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool_name: str = "",
+        source: str = "",
+        failures: tuple[ToolLoadError, ...] = (),
+    ) -> None:
+        super().__init__(message, tool_name=tool_name)
+        self.source = source
+        self.failures = failures
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+class SandboxError(PollyError):
+    """A sandbox cannot be set up as asked."""
+
+
+class SandboxSpecError(SandboxError, ValueError):
+    """A ``sandbox`` value is not ``true``, ``false`` or an object, or one of its fields is
+    wrong (unknown name, wrong type, a path that does not exist or cannot be used)."""
+
+
+class SandboxUnavailableError(SandboxError):
+    """A sandbox was asked for but no backend works on this machine (``bwrap`` missing or
+    untrusted, user namespaces blocked, unsupported OS or CPU). Nothing is run unsandboxed
+    instead; disable sandboxing explicitly (``POLLYTOOL_NOSANDBOX=true``) to run without."""
+
+
+# --------------------------------------------------------------------------- MCP
+
+
+class MCPError(PollyError):
+    """An MCP server could not be configured, connected to or used.
+
+    Attributes:
+        server: the server's name (its key in the config file, or the name given).
+        code: the JSON-RPC error code when the server or the MCP client reported one.
+        stderr: the last lines the server wrote to its standard error (stdio servers),
+            which usually say why it failed to start; secrets are redacted.
+    """
+
+    def __init__(
+        self, message: str, *, server: str = "", code: int | None = None, stderr: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.server = server
+        self.code = code
+        self.stderr = stderr
+
+    def __str__(self) -> str:
+        prefix = f"MCP server {self.server!r}: " if self.server else ""
+        suffix = f"\nserver stderr:\n{self.stderr}" if self.stderr else ""
+        return f"{prefix}{self.message}{suffix}"
+
+
+class MCPConfigError(MCPError, ConfigurationError):
+    """An MCP config file, server entry or ``--mcp`` command string cannot be used."""
+
+
+class MCPConnectionError(MCPError):
+    """Connecting to the server failed, or the connection was lost (the server exited)."""
+
+
+class MCPTimeoutError(MCPError):
+    """The handshake or a request took longer than its timeout."""
+
+
+class MCPRequestError(MCPError):
+    """The server answered a request with a JSON-RPC error (``code`` says which)."""
+
+
+# --------------------------------------------------------------------------- skills
+
+
+class SkillError(PollyError):
+    """An Agent Skill cannot be found, loaded or used."""
+
+
+class SkillDirectoryError(SkillError, ValueError):
+    """A directory given to look for skills in does not exist or is not a directory."""
+
+
+class SkillFormatError(SkillError, ValueError):
+    """A ``SKILL.md`` cannot be read as a skill (no front matter, broken YAML, a required
+    field missing)."""
+
+
+class DuplicateSkillError(SkillError, ValueError):
+    """Two skills in one catalog have the same name."""
+
+
+class SkillNotFoundError(SkillError, LookupError):
+    """No skill of that name is in the catalog."""
+
+
+class SkillFileError(SkillError):
+    """A file of a skill cannot be read: the path leaves the skill's directory, or the file
+    is missing, not a regular file, too large or not UTF-8 text."""
+
+
 # --------------------------------------------------------------------------- schemas
 
 
@@ -367,3 +515,15 @@ class SessionNotFoundError(SessionError, KeyError):
 
 class SessionCorruptError(SessionError):
     """A session or metadata file cannot be read back; nothing was changed."""
+
+
+class UnstorableMessageError(SessionError, ValueError):
+    """A message, or data in its ``metadata``/``provider_metadata``, cannot be stored as JSON
+    (an object JSON has no form for, a lone surrogate, nesting too deep); nothing was
+    stored."""
+
+
+class SessionUnavailableError(SessionError):
+    """The session store's server or database cannot be used right now (connection lost or
+    refused, timeout, database locked). A write that fails this way was applied whole or not
+    at all, never partly."""

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import json
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Unpack
 
 import anyio
 
 from .._resource import AsyncResource
-from ..errors import ConfigurationError, SessionError
+from ..errors import ConfigurationError, SessionError, UnstorableMessageError
 from ..messages import ChatMessage
 from .base import MetadataChanges, Session, SessionMetadata, SessionRecoveryWarning
 from .stats import SessionStats, history_stats
@@ -23,6 +25,9 @@ from .trim import trim_history
 
 #: Turns (history, metadata) into the history to store instead.
 Rewrite = Callable[[list[ChatMessage], SessionMetadata], list[ChatMessage]]
+
+#: One stored item and the message it holds (``None`` for an item that cannot be read).
+Entry = tuple[bytes, ChatMessage | None]
 
 
 def initial_history(metadata: SessionMetadata) -> list[ChatMessage]:
@@ -56,9 +61,103 @@ def warn_recovered(problems: Iterable[str]) -> None:
 
 
 def encode(messages: Iterable[ChatMessage]) -> list[bytes]:
-    """One UTF-8 JSON line (without newline) per message, exactly as the file store keeps
-    them; fails before anything is stored if a message cannot be encoded."""
-    return [message.to_json().encode("utf-8") for message in messages]
+    """One UTF-8 JSON line (without newline) per message, as every store keeps them.
+
+    Raises :class:`~pollytool.errors.UnstorableMessageError` naming the first message that
+    cannot be stored, before anything is stored. This is CPU work proportional to the
+    messages' size (base64 for images): stores call it from a worker thread.
+    """
+    lines: list[bytes] = []
+    for index, message in enumerate(messages):
+        try:
+            lines.append(message.to_json().encode("utf-8"))
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise UnstorableMessageError(
+                f"message {index} ({message.role}) cannot be stored as JSON: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+    return lines
+
+
+def decode(item: bytes) -> ChatMessage:
+    """The message one stored line holds; raises whatever the line's shape provokes."""
+    data = json.loads(item)
+    if not isinstance(data, dict):
+        raise ValueError(f"a message is a JSON object, not {type(data).__name__}")
+    return ChatMessage.from_dict(data)
+
+
+@dataclass(slots=True)
+class StoredLog:
+    """A session's log as read back: every stored item verbatim, the messages among them,
+    and a description of each item that could not be read.
+
+    An unreadable item (damage, or a message shape a newer version wrote) is skipped by
+    :meth:`~pollytool.sessions.Session.get_history` with a
+    :class:`~pollytool.sessions.SessionRecoveryWarning`, and never deleted: a rewrite keeps
+    it verbatim (see :meth:`rewritten`).
+    """
+
+    items: list[bytes]
+    messages: list[ChatMessage] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # index in items of each message
+    unreadable: list[int] = field(default_factory=list)  # indexes in items
+    problems: list[str] = field(default_factory=list)
+
+    def rewritten(self, history: list[ChatMessage]) -> list[Entry]:
+        """The entries of a log that holds *history* instead of :attr:`messages`.
+
+        Messages of *history* taken from this log keep their stored bytes; new ones are
+        encoded. Every unreadable item is kept (with ``None`` as its message), in order, just
+        before the first kept message that followed it, or at the end.
+        """
+        stored_at = {id(m): p for m, p in zip(self.messages, self.positions, strict=True)}
+        pending = iter(self.unreadable)
+        waiting = next(pending, None)
+        out: list[Entry] = []
+        for message in history:
+            position = stored_at.get(id(message))
+            if position is None:
+                out.append((encode([message])[0], message))
+                continue
+            while waiting is not None and waiting < position:
+                out.append((self.items[waiting], None))
+                waiting = next(pending, None)
+            out.append((self.items[position], message))
+        if waiting is not None:
+            out += [(self.items[i], None) for i in (waiting, *pending)]
+        return out
+
+
+def decode_log(items: list[bytes], describe: Callable[[int], str]) -> StoredLog:
+    """Read *items* (stored lines, oldest first). Blank items are ignored; ``describe(i)``
+    names item *i* in the warning about an item that cannot be read. CPU work: call it from
+    a worker thread."""
+    log = StoredLog(items)
+    for index, item in enumerate(items):
+        if not item.strip():
+            continue
+        try:
+            message = decode(item)
+        except Exception as exc:  # any shape at all may be stored: skip it, never fail
+            log.unreadable.append(index)
+            log.problems.append(
+                f"{describe(index)}: not a valid message ({type(exc).__name__}); skipped, "
+                "and kept as it is"
+            )
+        else:
+            log.messages.append(message)
+            log.positions.append(index)
+    return log
+
+
+def rewrite_log(
+    log: StoredLog, rewrite: Rewrite, metadata: SessionMetadata
+) -> tuple[int, int, list[Entry]]:
+    """Apply *rewrite* to *log*: the message counts before and after, and the entries of the
+    new log (unreadable items kept). CPU work: call it from a worker thread."""
+    history = rewrite(log.messages, metadata)
+    return len(log.messages), len(history), log.rewritten(history)
 
 
 class SessionBase(AsyncResource, ABC):
@@ -79,8 +178,9 @@ class SessionBase(AsyncResource, ABC):
     # ------------------------------------------------------------------ primitives
 
     @abstractmethod
-    async def _append(self, lines: list[bytes]) -> None:
-        """Store *lines* (encoded messages) after the existing ones in one write."""
+    async def _append(self, messages: list[ChatMessage]) -> None:
+        """Store *messages* after the existing ones in one write, encoding them (with
+        :func:`encode`) off the event loop; nothing is stored if one cannot be encoded."""
 
     @abstractmethod
     async def _load(self) -> tuple[list[ChatMessage], SessionMetadata]:
@@ -88,8 +188,9 @@ class SessionBase(AsyncResource, ABC):
 
     @abstractmethod
     async def _rewrite(self, rewrite: Rewrite) -> tuple[int, int]:
-        """Replace the history with ``rewrite(history, metadata)`` atomically; returns the
-        message counts before and after."""
+        """Replace the history with ``rewrite(history, metadata)`` atomically, keeping
+        unreadable items (:meth:`StoredLog.rewritten`); returns the message counts before
+        and after."""
 
     @abstractmethod
     async def _read_metadata(self) -> SessionMetadata:
@@ -113,14 +214,14 @@ class SessionBase(AsyncResource, ABC):
     async def add_message(self, message: ChatMessage) -> None:
         """Append one message."""
         self._check_open()
-        await self._append(encode([message]))
+        await self._append([message])
 
     async def add_messages(self, messages: Iterable[ChatMessage]) -> None:
         """Append several messages in one write; if one cannot be encoded, none is stored."""
         self._check_open()
-        lines = encode(messages)
-        if lines:
-            await self._append(lines)
+        batch = list(messages)
+        if batch:
+            await self._append(batch)
 
     async def get_history(self, *, full: bool = False) -> list[ChatMessage]:
         """The conversation to send, trimmed to ``max_history_tokens`` when set; with
@@ -136,7 +237,7 @@ class SessionBase(AsyncResource, ABC):
 
     async def compact(self) -> int:
         """Drop, for good, what :meth:`get_history` no longer returns; returns how many
-        messages were removed."""
+        messages were removed. Stored lines that cannot be read are kept as they are."""
         self._check_open()
         before, after = await self._rewrite(visible_history)
         return before - after

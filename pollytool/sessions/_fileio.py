@@ -3,13 +3,15 @@
 - :func:`atomic_write` writes a temporary file, fsyncs it and renames it over the target, so
   readers see the old or the new content, never a mix.
 - :func:`append` adds bytes to the end of a JSON Lines log and fsyncs; it first cuts off a
-  torn last line (one without its newline, left by a crash mid-append) so the log stays valid.
+  torn last line (one without its newline, left by a crash mid-append) so the log stays
+  valid, unless the caller says that line is whole (then it only adds the newline).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["append", "atomic_write", "ensure_dir", "fsync_dir", "read_bytes"]
@@ -78,17 +80,20 @@ def _torn_tail_start(fd: int, size: int) -> int | None:
     return 0
 
 
-def append(path: Path, data: bytes) -> int:
+def append(path: Path, data: bytes, *, keep_tail: Callable[[bytes], bool]) -> int:
     """Append *data* (whole lines) to the existing file *path* and fsync it.
 
-    A torn last line is removed first; returns its length in bytes (0 if there was none).
-    The caller holds the session's exclusive lock. Raises ``FileNotFoundError`` if *path*
-    does not exist.
+    A last line without its newline is completed when ``keep_tail(line)`` says it is whole,
+    and otherwise removed as torn; returns the length in bytes of what was removed (0 if
+    nothing). The caller holds the session's exclusive lock. Raises ``FileNotFoundError``
+    if *path* does not exist.
     """
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
     try:
         size = os.fstat(fd).st_size
         torn_start = _torn_tail_start(fd, size)
+        if torn_start is not None and keep_tail(os.pread(fd, size - torn_start, torn_start)):
+            data, torn_start = b"\n" + data, None
         if torn_start is not None:
             os.ftruncate(fd, torn_start)
         end = os.fstat(fd).st_size

@@ -89,6 +89,9 @@ _CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
     "extra": (lambda v: isinstance(v, dict), "an object"),
 }
 
+#: Every field name: a key of ``extra`` may not be one of these.
+_FIELD_NAMES = frozenset({"name", "created", "last_used", *_CHECKS})
+
 _POSITIVE = frozenset({"ttl", "tool_timeout"})
 _NON_NEGATIVE = frozenset({"max_tokens", "max_history_tokens", "max_iterations"})
 
@@ -132,7 +135,9 @@ class SessionMetadata:
         skills, skill_dirs: active skills and the directories they were found in.
         tool_timeout: seconds a tool call may run.
         max_iterations: tool-loop iteration cap.
-        extra: keys written by other versions or by you; kept as they are.
+        extra: keys written by other versions or by you; kept as they are. A key named like
+            one of the fields above is refused with
+            :class:`~pollytool.errors.ConfigurationError` (it would otherwise be lost).
     """
 
     name: str = ""
@@ -179,23 +184,40 @@ class SessionMetadata:
         name = data.get("name", "")
         if not isinstance(name, str):
             raise ValueError(f"name must be a string, got {name!r}")
-        known = {"name", "created", "last_used", *_CHECKS}
         return cls(
             name=name,
             created=_parse_time(data, "created"),
             last_used=_parse_time(data, "last_used"),
-            extra={k: v for k, v in data.items() if k not in known},
+            extra={k: v for k, v in data.items() if k not in _FIELD_NAMES},
             **values,
         )
 
     def copy(self) -> SessionMetadata:
-        """A validated, fully independent copy. Raises
-        :class:`~pollytool.errors.ConfigurationError` if a field has a bad value or something
-        in ``tools`` or ``extra`` cannot be stored as JSON."""
+        """A validated, fully independent copy: exactly what a store keeps. Raises
+        :class:`~pollytool.errors.ConfigurationError` if a field has a bad value, if a key of
+        ``extra`` is the name of a field (it would be lost, so it is refused), or if something
+        in ``tools`` or ``extra`` cannot be stored as JSON unchanged (objects JSON has no form
+        for, NaN or infinity, tuples, non-string keys, nesting too deep)."""
+        shadowing = sorted(key for key in self.extra if key in _FIELD_NAMES)
+        if shadowing:
+            raise ConfigurationError(
+                f"extra key {shadowing[0]!r} is the name of a metadata field; set the field "
+                "itself (extra holds only keys SessionMetadata does not know)"
+            )
+        data = self.to_dict()
         try:
-            return SessionMetadata.from_dict(json.loads(json.dumps(self.to_dict())))
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"invalid session metadata: {exc}") from None
+            SessionMetadata.from_dict(data)  # names the first field with a bad value
+            stored = json.loads(json.dumps(data, allow_nan=False))
+            copy = SessionMetadata.from_dict(stored)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ConfigurationError(f"invalid session metadata: {exc}") from exc
+        changed = next((key for key in data if key not in stored or stored[key] != data[key]), None)
+        if changed is not None:
+            raise ConfigurationError(
+                f"session metadata {changed!r} would change when stored as JSON (tuples become "
+                "lists, non-string keys become strings); use JSON types"
+            )
+        return copy
 
     def with_changes(self, **changes: Unpack[MetadataChanges]) -> SessionMetadata:
         """A validated copy with *changes* applied. Raises
@@ -241,7 +263,9 @@ class Session(Protocol):
         ...
 
     async def add_messages(self, messages: Iterable[ChatMessage]) -> None:
-        """Append several messages in one write; if one cannot be encoded, none is stored."""
+        """Append several messages in one write. If one cannot be stored as JSON,
+        :class:`~pollytool.errors.UnstorableMessageError` names it and none is stored.
+        Messages are encoded in a worker thread: do not change them until this returns."""
         ...
 
     async def get_history(self, *, full: bool = False) -> list[ChatMessage]:
@@ -255,8 +279,10 @@ class Session(Protocol):
         ...
 
     async def compact(self) -> int:
-        """Drop, for good, the messages :meth:`get_history` no longer returns (and any damaged
-        lines); returns how many messages were removed."""
+        """Drop, for good, the messages :meth:`get_history` no longer returns; returns how
+        many messages were removed. Stored lines that cannot be read (skipped by
+        :meth:`get_history` with a :class:`SessionRecoveryWarning`) are never removed, by
+        this or by :meth:`clear`: they stay verbatim for you to repair or delete."""
         ...
 
     async def get_metadata(self) -> SessionMetadata:

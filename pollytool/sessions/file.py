@@ -13,7 +13,9 @@ Every operation takes an advisory ``flock`` on ``.<name>.lock`` for just that op
 (shared to read, exclusive to write), so several processes can use one session at once
 without losing, duplicating or half-reading a message. A torn last line left by a crash is
 skipped with a :class:`~pollytool.sessions.SessionRecoveryWarning` and cut off by the next
-write; a metadata file that cannot be read raises
+write. A complete line that is not a valid message is skipped with that warning too, and
+never deleted: :meth:`~FileSession.compact` and :meth:`~FileSession.clear` keep it verbatim.
+A metadata file that cannot be read raises
 :class:`~pollytool.errors.SessionCorruptError` naming it. The directory is created with mode
 0o700, files with 0o600. All file work runs in worker threads; the event loop never blocks.
 
@@ -40,9 +42,13 @@ from ._common import (
     Rewrite,
     SessionBase,
     StoreBase,
+    StoredLog,
+    decode,
+    decode_log,
     encode,
     initial_history,
     is_expired,
+    rewrite_log,
     utc,
     warn_recovered,
 )
@@ -77,28 +83,30 @@ def _log_bytes(lines: list[bytes]) -> bytes:
     return b"".join(line + b"\n" for line in lines)
 
 
-def _parse_log(path: Path, data: bytes) -> tuple[list[ChatMessage], list[str]]:
-    """The messages in a log's bytes, and a description of each damaged line skipped."""
+def _is_message(line: bytes) -> bool:
+    try:
+        decode(line)
+    except Exception:  # anything unreadable: a torn write
+        return False
+    return True
+
+
+def _parse_log(path: Path, data: bytes) -> StoredLog:
+    """The log in *data*. A last line without its newline is a message if it reads as one
+    (a log edited by hand), else the torn end of an interrupted write: reported, left out,
+    and cut off by the next write."""
     lines = data.split(b"\n")
     tail = lines.pop()  # empty when the log ends with a newline, as it should
-    messages: list[ChatMessage] = []
-    problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            messages.append(ChatMessage.from_json(line))
-        except (ValueError, KeyError, TypeError) as exc:
-            problems.append(
-                f"session log {path}, line {number}: not a valid message "
-                f"({type(exc).__name__}); skipped"
-            )
-    if tail:
-        problems.append(
+    torn = bool(tail) and not _is_message(tail)
+    if tail and not torn:
+        lines.append(tail)
+    log = decode_log(lines, lambda index: f"session log {path}, line {index + 1}")
+    if torn:
+        log.problems.append(
             f"session log {path}: the last line is incomplete ({len(tail)} bytes, left by an "
             "interrupted write); ignored, and removed by the next write"
         )
-    return messages, problems
+    return log
 
 
 class _SessionFiles:
@@ -170,10 +178,11 @@ class _SessionFiles:
             self._write_meta(new)
             atomic_write(self.log, _log_bytes(encode(initial_history(new))))
 
-    def append(self, data: bytes) -> list[str]:
+    def append(self, messages: list[ChatMessage]) -> list[str]:
+        data = _log_bytes(encode(messages))
         with self.lock(exclusive=True):
             try:
-                torn = append(self.log, data)
+                torn = append(self.log, data, keep_tail=_is_message)
             except FileNotFoundError:
                 raise self._gone() from None
         if not torn:
@@ -187,8 +196,8 @@ class _SessionFiles:
             except FileNotFoundError:
                 raise self._gone() from None
             metadata = self._read_meta(mtime)
-        history, problems = _parse_log(self.log, data)
-        return history, metadata, problems
+        log = _parse_log(self.log, data)
+        return log.messages, metadata, log.problems
 
     def rewrite(self, rewrite: Rewrite) -> tuple[int, int, list[str]]:
         with self.lock(exclusive=True):
@@ -196,10 +205,10 @@ class _SessionFiles:
                 data, mtime = read_bytes(self.log)
             except FileNotFoundError:
                 raise self._gone() from None
-            history, problems = _parse_log(self.log, data)
-            new = encode(rewrite(history, self._read_meta(mtime)))
-            atomic_write(self.log, _log_bytes(new))
-        return len(history), len(new), problems
+            log = _parse_log(self.log, data)
+            before, after, entries = rewrite_log(log, rewrite, self._read_meta(mtime))
+            atomic_write(self.log, _log_bytes([item for item, _ in entries]))
+        return before, after, log.problems
 
     def metadata(self) -> SessionMetadata:
         with self.lock(exclusive=False):
@@ -253,8 +262,8 @@ class FileSession(SessionBase):
         """The session's JSON Lines log."""
         return self._files.log
 
-    async def _append(self, lines: list[bytes]) -> None:
-        warn_recovered(await _in_thread(self._files.append, _log_bytes(lines)))
+    async def _append(self, messages: list[ChatMessage]) -> None:
+        warn_recovered(await _in_thread(self._files.append, messages))
 
     async def _load(self) -> tuple[list[ChatMessage], SessionMetadata]:
         history, metadata, problems = await _in_thread(self._files.load)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import anyio.lowlevel
+import anyio.to_thread
 
 from ..errors import SessionNotFoundError
 from ..messages import ChatMessage
@@ -16,9 +17,11 @@ from ._common import (
     Rewrite,
     SessionBase,
     StoreBase,
+    decode_log,
     encode,
     initial_history,
     is_expired,
+    rewrite_log,
     utc,
 )
 from ._names import validate_session_name
@@ -31,14 +34,16 @@ __all__ = ["MemorySession", "MemorySessionStore"]
 class _Record:
     metadata: SessionMetadata
     lines: list[bytes]  # one encoded message each, exactly as the file store keeps them
+    version: int = 0  # counts changes to lines, so that a rewrite notices a concurrent one
 
 
 class MemorySession(SessionBase):
     """A handle on a session of a :class:`MemorySessionStore`.
 
     Messages are stored as JSON text, so they behave exactly as in the file store: what you
-    add is copied, and every :meth:`get_history` returns new objects. Like a file session,
-    the handle refers to the name: after the session is deleted, calls raise
+    add is copied, and every :meth:`get_history` returns new objects. Encoding and decoding
+    run in a worker thread, so a large message never stalls the event loop. Like a file
+    session, the handle refers to the name: after the session is deleted, calls raise
     :class:`~pollytool.errors.SessionNotFoundError` until it is created again.
     """
 
@@ -60,24 +65,35 @@ class MemorySession(SessionBase):
     def _touch(self, record: _Record) -> None:
         record.metadata.last_used = self._now()
 
-    async def _append(self, lines: list[bytes]) -> None:
-        await anyio.lowlevel.checkpoint()
+    def _describe(self, index: int) -> str:
+        return f"session {self._name!r}, message {index}"
+
+    async def _append(self, messages: list[ChatMessage]) -> None:
+        self._live()
+        lines = await anyio.to_thread.run_sync(encode, messages)
         record = self._live()
         record.lines.extend(lines)
+        record.version += 1
         self._touch(record)
 
     async def _load(self) -> tuple[list[ChatMessage], SessionMetadata]:
-        await anyio.lowlevel.checkpoint()
         record = self._live()
-        return [ChatMessage.from_json(line) for line in record.lines], record.metadata.copy()
+        metadata = record.metadata.copy()
+        log = await anyio.to_thread.run_sync(decode_log, list(record.lines), self._describe)
+        return log.messages, metadata
 
     async def _rewrite(self, rewrite: Rewrite) -> tuple[int, int]:
-        await anyio.lowlevel.checkpoint()
-        record = self._live()
-        history = [ChatMessage.from_json(line) for line in record.lines]
-        record.lines = encode(rewrite(history, record.metadata.copy()))
-        self._touch(record)
-        return len(history), len(record.lines)
+        while True:  # until no other task changed the history meanwhile
+            record = self._live()
+            version, lines, metadata = record.version, list(record.lines), record.metadata.copy()
+            before, after, entries = await anyio.to_thread.run_sync(
+                lambda: rewrite_log(decode_log(lines, self._describe), rewrite, metadata)  # noqa: B023
+            )
+            if self._live() is record and record.version == version:
+                record.lines = [item for item, _ in entries]
+                record.version += 1
+                self._touch(record)
+                return before, after
 
     async def _read_metadata(self) -> SessionMetadata:
         await anyio.lowlevel.checkpoint()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..errors import DuplicateToolError, ToolNotFoundError
@@ -116,6 +116,7 @@ class ToolRegistry:
     def __init__(self, tools: Iterable[Tool] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
         self._originals: dict[str, str] = {}
+        self._visible: Callable[[str], bool] | None = None
         for item in tools or ():
             self.register(item)
 
@@ -167,17 +168,33 @@ class ToolRegistry:
                 f"no tool named {name!r} is registered", tool_name=name
             ) from None
 
+    def set_visibility(self, visible: Callable[[str], bool] | None) -> None:
+        """List only the tools whose published name *visible* accepts; ``None`` lists all.
+
+        The filter applies to what a model is offered: :meth:`all`, :meth:`names`,
+        :meth:`schemas` and iteration, each time they are called (the
+        :class:`~pollytool.llm.Agent` calls :meth:`all` before every model call, so a change
+        shows from the next turn). Lookups are not filtered: :meth:`get`, ``in``, ``len``,
+        :meth:`original_name` and :meth:`remove` still see hidden tools, and a hidden tool's
+        name still collides. :class:`~pollytool.tools.SkillRuntime` sets it for skills'
+        ``allowed-tools``; one filter at a time (setting replaces the previous one).
+        """
+        self._visible = visible
+
     def names(self) -> list[str]:
-        """The published names, in registration order."""
-        return list(self._tools)
+        """The published names of the listed tools, in registration order."""
+        visible = self._visible
+        return [name for name in self._tools if visible is None or visible(name)]
 
     def all(self) -> list[Tool]:
-        """The tools, in registration order (what to put in ``CompletionRequest.tools``)."""
-        return list(self._tools.values())
+        """The listed tools, in registration order (what to put in
+        ``CompletionRequest.tools``)."""
+        return self._listed()
 
     def schemas(self) -> list[dict[str, Any]]:
-        """Copies of the tools' schemas (``title`` = published name), in registration order."""
-        return [copy.deepcopy(tool.schema) for tool in self._tools.values()]
+        """Copies of the listed tools' schemas (``title`` = published name), in registration
+        order."""
+        return [copy.deepcopy(tool.schema) for tool in self._listed()]
 
     def get_schemas(self) -> list[dict[str, Any]]:
         """Alias of :meth:`schemas` with the seed's name."""
@@ -190,7 +207,13 @@ class ToolRegistry:
         return len(self._tools)
 
     def __iter__(self) -> Iterator[Tool]:
-        return iter(list(self._tools.values()))
+        return iter(self._listed())
+
+    def _listed(self) -> list[Tool]:
+        visible = self._visible
+        if visible is None:
+            return list(self._tools.values())
+        return [tool for name, tool in self._tools.items() if visible(name)]
 
 
 def _describe(original: str, tool: Tool) -> str:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 import warnings
 from pathlib import Path
 
-import anyio
 import pytest
-from anyio.streams.buffered import BufferedByteReceiveStream
 
-from pollytool.errors import SessionCorruptError, SessionError, SessionNotFoundError
+from pollytool.errors import SessionCorruptError, SessionError
 from pollytool.messages import ChatMessage
 from pollytool.sessions import FileSessionStore, SessionMetadata, SessionRecoveryWarning
 
@@ -114,17 +111,16 @@ async def test_torn_line_without_any_newline_is_cut(tmp_path: Path) -> None:
     assert log_lines(session.path) == [{"role": "user", "content": "ok"}]
 
 
-async def test_damaged_line_in_the_middle_is_skipped_with_a_warning(tmp_path: Path) -> None:
-    session = await FileSessionStore(tmp_path).get("damaged")
-    await session.add_message(ChatMessage.user("before"))
-    with session.path.open("ab") as file:
-        file.write(b"\x00\x00not json\n")
-    await session.add_message(ChatMessage.user("after"))
-    with pytest.warns(SessionRecoveryWarning, match=r"line 2"):
-        assert [m.content for m in await session.get_history()] == ["before", "after"]
-    with pytest.warns(SessionRecoveryWarning):
-        assert await session.compact() == 0
-    assert [line["content"] for line in log_lines(session.path)] == ["before", "after"]
+async def test_a_complete_last_line_without_newline_is_kept(tmp_path: Path) -> None:
+    """Only an unreadable tail is a torn write; a whole message missing its newline (a log
+    edited by hand) is read and kept when the next message is appended."""
+    session = await FileSessionStore(tmp_path).get("edited")
+    session.path.write_bytes(ChatMessage.user("typed by hand").to_json().encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [m.content for m in await session.get_history()] == ["typed by hand"]
+        await session.add_message(ChatMessage.user("next"))
+    assert [line["content"] for line in log_lines(session.path)] == ["typed by hand", "next"]
 
 
 @pytest.mark.parametrize(
@@ -169,15 +165,6 @@ async def test_delete_removes_every_file(tmp_path: Path) -> None:
     ]
 
 
-async def test_reading_a_deleted_session_fails(tmp_path: Path) -> None:
-    store = FileSessionStore(tmp_path)
-    session = await store.get("gone")
-    await store.delete("gone")
-    for call in (session.get_history(), session.get_metadata(), session.clear()):
-        with pytest.raises(SessionNotFoundError):
-            await call
-
-
 async def test_stray_files_are_not_sessions(tmp_path: Path) -> None:
     store = FileSessionStore(tmp_path)
     await store.get("real")
@@ -185,59 +172,6 @@ async def test_stray_files_are_not_sessions(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("")
     assert await store.list() == ["real"]
     assert await FileSessionStore(tmp_path / "missing").list() == []
-
-
-async def test_handles_in_two_stores_see_each_other(tmp_path: Path) -> None:
-    first = await FileSessionStore(tmp_path).get("shared")
-    second = await FileSessionStore(tmp_path).get("shared")
-    await first.add_message(ChatMessage.user("from first"))
-    await second.add_message(ChatMessage.user("from second"))
-    await second.update_metadata(model="m/x")
-    assert [m.content for m in await first.get_history()] == ["from first", "from second"]
-    assert (await first.get_metadata()).model == "m/x"
-
-
-async def test_four_processes_append_concurrently(tmp_path: Path) -> None:
-    workers, count = 4, 250
-    store = FileSessionStore(tmp_path)
-    session = await store.get("shared")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "tests.sessions._append_worker", str(tmp_path), "shared"]
-    processes = [
-        await anyio.open_process([*command, str(w), str(count)], cwd=REPO, env=env)
-        for w in range(workers)
-    ]
-    try:
-        for process in processes:
-            assert process.stdout is not None
-            reader = BufferedByteReceiveStream(process.stdout)
-            assert await reader.receive_until(b"\n", 100) == b"ready"
-        for process in processes:
-            assert process.stdin is not None
-            await process.stdin.send(b"go\n")
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", SessionRecoveryWarning)  # never half a line
-            seen = 0
-            while any(p.returncode is None for p in processes):
-                history = await session.get_history()
-                assert len(history) >= seen
-                seen = len(history)
-                await anyio.sleep(0.005)
-        with anyio.fail_after(30):
-            codes = [await p.wait() for p in processes]
-    finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-            await process.aclose()
-    assert codes == [0] * workers
-
-    lines = log_lines(session.path)
-    contents = [str(line["content"]) for line in lines]
-    assert len(contents) == workers * count
-    assert sorted(contents) == sorted(f"{w}:{i}" for w in range(workers) for i in range(count))
-    for w in range(workers):
-        assert [c for c in contents if c.startswith(f"{w}:")] == [f"{w}:{i}" for i in range(count)]
 
 
 async def test_failed_write_leaves_no_partial_line(

@@ -93,3 +93,29 @@ def test_with_changes_rejects_unknown_and_bad_fields() -> None:
         FULL.with_changes(extra={"handle": object()})
     with pytest.raises(ConfigurationError, match="finite"):
         FULL.with_changes(temperature=float("nan"))
+
+
+@pytest.mark.parametrize("field", ["model", "name", "created", "last_used", "extra", "tools"])
+def test_extra_keys_named_like_fields_are_refused(field: str) -> None:
+    metadata = SessionMetadata(extra={field: "shadow"})
+    with pytest.raises(ConfigurationError, match=rf"extra key {field!r} is the name of a"):
+        metadata.copy()
+
+
+def test_file_keys_named_like_fields_are_read_as_fields() -> None:
+    metadata = SessionMetadata.from_dict({"model": "m/x", "color": "blue"})
+    assert (metadata.model, metadata.extra) == ("m/x", {"color": "blue"})
+    assert metadata.copy() == metadata
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({1: "a"}, "would change"),
+        ({"t": (1, 2)}, "would change"),
+        ({"inf": float("inf")}, "not JSON compliant"),
+    ],
+)
+def test_data_json_would_change_is_refused(extra: dict[object, object], reason: str) -> None:
+    with pytest.raises(ConfigurationError, match=reason):
+        SessionMetadata(extra=extra).copy()  # type: ignore[arg-type]

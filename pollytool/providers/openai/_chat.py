@@ -123,7 +123,9 @@ def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
 
 def _message(msg: ChatMessage) -> dict[str, Any]:
     if msg.role == MessageRole.ASSISTANT:
-        out: dict[str, Any] = {"role": "assistant", "content": text_only(msg) or None}
+        # "" rather than null when the turn only called tools: OpenAI takes either, but
+        # OpenAI-compatible servers such as llama.cpp's reject a null content.
+        out: dict[str, Any] = {"role": "assistant", "content": text_only(msg)}
         if msg.tool_calls:
             out["tool_calls"] = [
                 {
@@ -133,8 +135,6 @@ def _message(msg: ChatMessage) -> dict[str, Any]:
                 }
                 for c in msg.tool_calls
             ]
-        elif out["content"] is None:
-            out["content"] = ""
         return out
     if msg.role == MessageRole.SYSTEM:
         return {"role": "system", "content": text_only(msg)}

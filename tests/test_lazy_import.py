@@ -57,7 +57,8 @@ def test_static_all_matches_the_lazy_exports() -> None:
 #: What the providers may import from pollytool: the contract types and shared helpers, never
 #: the router, agent, sessions or anything else built on top of them.
 LEAVES = {
-    "pollytool._jsonschema", "pollytool._resource", "pollytool.errors", "pollytool.events",
+    "pollytool._jsonschema", "pollytool._lazy", "pollytool._resource", "pollytool.errors",
+    "pollytool.events",
     "pollytool.messages", "pollytool.request", "pollytool.schema", "pollytool.stream",
     "pollytool.thinking", "pollytool.tools.base",
 }  # fmt: skip

@@ -1,10 +1,15 @@
 """Provider adapters and the registry that maps a provider name to its client factory.
 
-Adapters are imported on first use: ``import pollytool.providers`` loads no vendor SDK.
-Register your own provider with :func:`register_provider`::
+Adapters are imported on first use: ``import pollytool.providers`` loads no vendor SDK, and
+neither does importing an adapter (each imports its SDK when it builds its vendor client, in
+a worker thread). Register your own provider with :func:`register_provider`::
 
     register_provider("mycloud", MyCloudClient, requires_key=True)
     # "mycloud/some-model" now routes to MyCloudClient(api_key=..., base_url=...)
+
+An adapter over a vendor SDK subclasses :class:`ProviderClient` (the contract is documented
+in :mod:`pollytool.providers._base`) with a :class:`Decoder` for its responses, and is
+registered with ``shared=True``.
 """
 
 from __future__ import annotations
@@ -15,12 +20,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._lazy import lazy_exports
 from ..errors import ProviderUnavailableError
 
 if TYPE_CHECKING:
     from ..stream import LLM
+    from ._base import Call, ProviderClient
+    from ._decoder import Decoder
 
-__all__ = ["ProviderInfo", "get_provider", "provider_names", "register_provider"]
+__all__ = [
+    "Call",
+    "Decoder",
+    "ProviderClient",
+    "ProviderInfo",
+    "get_provider",
+    "provider_names",
+    "register_provider",
+]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__, {"Call": "_base", "ProviderClient": "_base", "Decoder": "_decoder"}
+)
 
 ClientFactory = Callable[..., "LLM"]
 

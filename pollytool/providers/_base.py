@@ -27,6 +27,12 @@ class attributes                           ``provider`` (the router prefix and t
                                            to leave it to the shared transport mapping)
 =========================================  ================================================
 
+A decoder reads whatever ``_open`` yields: today the SDKs' typed objects; an adapter can move
+to the SDK's raw wire JSON (its own transport, auth, retries and errors, without building
+typed objects per chunk) by changing only ``_open`` and its decoders, with
+``tests/providers/test_conformance*.py`` (stream/whole parity over every recorded cassette,
+the scripted scenarios) as the check that nothing else changed.
+
 Everything else is here, the same for every provider:
 
 * **Configuration.** ``api_key`` and ``base_url`` arguments, else the vendor's environment

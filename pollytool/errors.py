@@ -133,14 +133,16 @@ _SECRET_PATTERNS = re.compile(
     r"|(?:AIza[0-9A-Za-z_\-]{20,})"  # Google API keys
     r"|(?:(?<=Bearer )[A-Za-z0-9._\-~+/]{8,}=*)"  # bearer tokens
     r"|(?:(?<=key=)[A-Za-z0-9._\-]{8,})"  # key= query parameters
+    r"|(?:(?<=://)[^/@\s]+(?=@))"  # user:password@ in URLs
 )
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """Return *text* with API keys and bearer tokens replaced by ``[REDACTED]``.
 
-    Known key shapes (``sk-…``, ``AIza…``, ``Bearer …``, ``key=…``) are always removed; the
-    exact values in *secrets* are removed too, whatever they look like.
+    Known key shapes (``sk-…``, ``AIza…``, ``Bearer …``, ``key=…``, the ``user:password`` of
+    ``https://user:password@host``) are always removed; the exact values in *secrets* are
+    removed too, whatever they look like.
     """
     for secret in secrets:
         if secret and len(secret) >= 4:

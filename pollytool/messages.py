@@ -11,16 +11,67 @@ Example::
         ChatMessage.system("You are terse."),
         ChatMessage.user("What is on this picture?", ImagePart(png_bytes, "image/png")),
     ]
+
+**Assistant replies and their provider data.** You read and write an assistant message
+through three plain fields: ``content`` (the reply text), ``reasoning`` (its visible
+reasoning) and ``tool_calls``. ``ChatMessage.assistant("hi")`` is a complete reply, and
+``msg.content = "shorter"`` is a valid edit. What a provider needs back on the next turn
+travels with the piece it belongs to, keyed by provider name, and is only ever sent to that
+provider:
+
+* a tool call's own data (a Gemini thought signature) in ``ChatMessageToolCall.provider_data``;
+* the reply's order and the data of its text and reasoning in ``response_parts``: the parts
+  as the provider sent them, in order: :class:`TextPart` (with, e.g., a Gemini signature),
+  :class:`ReasoningPart` (Anthropic thinking with its signature or redacted data, a Gemini
+  thought, an OpenAI Responses reasoning item) and :class:`ToolCallPart` (where the call
+  with that id stood). Adapters fill it only when the reply carried such data.
+
+:meth:`ChatMessage.response_items` is what adapters send: the reply in order, always
+consistent with the three fields, whatever was edited:
+
+* ``content`` edited (it no longer equals the text parts joined): the text parts are replaced
+  by one part holding the new text, where the first one stood, keeping their provider data;
+* ``reasoning`` edited: plain reasoning parts are replaced the same way, but reasoning parts
+  that carry provider data are sent exactly as received, because the provider verifies them
+  (signed thinking, encrypted reasoning); to drop those, remove them from ``response_parts``;
+* tool calls are taken from ``tool_calls`` by id (calls added since go last, removed ones
+  disappear), so reordering, editing or filtering calls keeps each call's data;
+* without ``response_parts`` the order is reasoning, text, tool calls.
+
+Histories saved by earlier versions, which kept this data by position in
+``provider_metadata`` (Anthropic thinking blocks with positions, Gemini part lengths, OpenAI
+output order), read unchanged and are replayed as before: each adapter reads that older
+layout when a message has no ``response_parts``.
+
+**What a newer version wrote** is kept, never dropped, when read with ``from_dict``: unknown
+keys, unknown part kinds (:class:`UnknownPart`), an unknown stop reason (in ``extra``) and an
+unknown role (as a plain string). Such a message is written back unchanged; a request that
+would send what this version cannot send fails with a clear error instead.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Self, TypeAlias
+from typing import Any, TypeAlias
 
+from ._parts import (
+    ContentPart,
+    FilePart,
+    FileURLPart,
+    ImagePart,
+    ImageURLPart,
+    ReasoningPart,
+    ResponsePart,
+    TextPart,
+    ToolCallPart,
+    UnknownPart,
+    decode_json_value,
+    encode_json_value,
+    part_from_dict,
+    response_part_from_dict,
+)
 from .errors import ToolArgumentsError
 
 __all__ = [
@@ -32,8 +83,13 @@ __all__ = [
     "ImagePart",
     "ImageURLPart",
     "MessageRole",
+    "ReasoningPart",
+    "ResponseItem",
+    "ResponsePart",
     "StopReason",
     "TextPart",
+    "ToolCallPart",
+    "UnknownPart",
     "Usage",
 ]
 
@@ -101,184 +157,6 @@ class Usage:
 _USAGE_FIELDS = frozenset(Usage.__dataclass_fields__)
 
 
-# --------------------------------------------------------------------------- JSON helpers
-
-_BYTES_TAG = "__bytes__"
-
-
-def encode_json_value(value: Any) -> Any:
-    """Turn nested data into JSON-safe data; ``bytes`` become ``{"__bytes__": base64}``."""
-    if isinstance(value, bytes | bytearray):
-        return {_BYTES_TAG: base64.b64encode(value).decode("ascii")}
-    if isinstance(value, dict):
-        return {str(k): encode_json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [encode_json_value(v) for v in value]
-    return value
-
-
-def decode_json_value(value: Any) -> Any:
-    """Inverse of :func:`encode_json_value`."""
-    if isinstance(value, dict):
-        if len(value) == 1 and _BYTES_TAG in value and isinstance(value[_BYTES_TAG], str):
-            return base64.b64decode(value[_BYTES_TAG])
-        return {k: decode_json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_json_value(v) for v in value]
-    return value
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-# --------------------------------------------------------------------------- content parts
-
-
-@dataclass(slots=True)
-class TextPart:
-    """A piece of text."""
-
-    text: str
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    kind: ClassVar[str] = "text"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.extra, "type": self.kind, "text": self.text}
-
-    @classmethod
-    def _from_fields(cls, data: dict[str, Any]) -> Self:
-        return cls(data.pop("text"), extra=data)
-
-
-@dataclass(slots=True)
-class ImageURLPart:
-    """An image the provider fetches itself: an ``https://`` URL, a ``data:`` URL or a file URI.
-
-    ``detail`` is OpenAI's resolution hint (``"auto"``, ``"low"``, ``"high"``).
-    """
-
-    url: str
-    mime_type: str | None = None
-    detail: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    kind: ClassVar[str] = "image_url"
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {**self.extra, "type": self.kind, "url": self.url}
-        if self.mime_type is not None:
-            out["mime_type"] = self.mime_type
-        if self.detail is not None:
-            out["detail"] = self.detail
-        return out
-
-    @classmethod
-    def _from_fields(cls, data: dict[str, Any]) -> Self:
-        return cls(data.pop("url"), data.pop("mime_type", None), data.pop("detail", None), data)
-
-
-@dataclass(slots=True)
-class ImagePart:
-    """An image sent inline as bytes (``mime_type`` such as ``image/png``)."""
-
-    data: bytes = field(repr=False)
-    mime_type: str = "image/png"
-    detail: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    kind: ClassVar[str] = "image"
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {
-            **self.extra,
-            "type": self.kind,
-            "data": _b64(self.data),
-            "mime_type": self.mime_type,
-        }
-        if self.detail is not None:
-            out["detail"] = self.detail
-        return out
-
-    @classmethod
-    def _from_fields(cls, data: dict[str, Any]) -> Self:
-        raw = base64.b64decode(data.pop("data"))
-        return cls(raw, data.pop("mime_type", "image/png"), data.pop("detail", None), data)
-
-
-@dataclass(slots=True)
-class FilePart:
-    """A document sent inline as bytes, e.g. a PDF, with its file name."""
-
-    data: bytes = field(repr=False)
-    mime_type: str = "application/pdf"
-    filename: str = "document.pdf"
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    kind: ClassVar[str] = "file"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.extra,
-            "type": self.kind,
-            "data": _b64(self.data),
-            "mime_type": self.mime_type,
-            "filename": self.filename,
-        }
-
-    @classmethod
-    def _from_fields(cls, data: dict[str, Any]) -> Self:
-        raw = base64.b64decode(data.pop("data"))
-        return cls(raw, data.pop("mime_type", "application/pdf"), data.pop("filename", ""), data)
-
-
-@dataclass(slots=True)
-class FileURLPart:
-    """A document the provider fetches itself (an ``https://`` URL or a provider file URI)."""
-
-    url: str
-    mime_type: str = "application/pdf"
-    filename: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    kind: ClassVar[str] = "file_url"
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {**self.extra, "type": self.kind, "url": self.url, "mime_type": self.mime_type}
-        if self.filename is not None:
-            out["filename"] = self.filename
-        return out
-
-    @classmethod
-    def _from_fields(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            data.pop("url"),
-            data.pop("mime_type", "application/pdf"),
-            data.pop("filename", None),
-            data,
-        )
-
-
-ContentPart: TypeAlias = TextPart | ImageURLPart | ImagePart | FilePart | FileURLPart
-
-_PART_KINDS: dict[str, type[ContentPart]] = {
-    cls.kind: cls for cls in (TextPart, ImageURLPart, ImagePart, FilePart, FileURLPart)
-}
-
-
-def part_from_dict(data: dict[str, Any]) -> ContentPart:
-    """Rebuild a content part written by its ``to_dict``."""
-    fields = dict(data)
-    kind = fields.pop("type", None)
-    cls = _PART_KINDS.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise ValueError(
-            f"unknown content part type {kind!r}; expected one of {sorted(_PART_KINDS)}"
-        )
-    return cls._from_fields(fields)
-
-
 # --------------------------------------------------------------------------- tool calls
 
 
@@ -287,11 +165,14 @@ class ChatMessageToolCall:
     """A tool call the model made.
 
     ``arguments`` is the JSON text exactly as the model produced it; :attr:`args` parses it.
+    ``provider_data`` holds, keyed by provider name, what the provider attached to the call
+    (a Gemini thought signature); it stays with the call whatever else is edited.
     """
 
     id: str
     name: str
     arguments: str = "{}"
+    provider_data: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def args(self) -> dict[str, Any]:
@@ -315,22 +196,39 @@ class ChatMessageToolCall:
         return value
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+        out = {"id": self.id, "name": self.name, "arguments": self.arguments}
+        if self.provider_data:
+            out["provider_data"] = encode_json_value(self.provider_data)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatMessageToolCall:
         arguments = data.get("arguments", "{}")
         if not isinstance(arguments, str):  # tolerate hand-written histories with dict args
             arguments = json.dumps(arguments)
-        return cls(str(data.get("id", "")), str(data.get("name", "")), arguments)
+        provider_data = data.get("provider_data")
+        return cls(
+            str(data.get("id", "")),
+            str(data.get("name", "")),
+            arguments,
+            decode_json_value(provider_data) if isinstance(provider_data, dict) else {},
+        )
+
+
+#: What :meth:`ChatMessage.response_items` lists: the reply's pieces in order.
+ResponseItem: TypeAlias = TextPart | ReasoningPart | ChatMessageToolCall
 
 
 # --------------------------------------------------------------------------- messages
+
+_ROLES = frozenset(role.value for role in MessageRole)
+_STOP_REASONS = frozenset(reason.value for reason in StopReason)
 
 _MESSAGE_KEYS = frozenset(
     {
         "role", "content", "parts", "tool_calls", "tool_call_id", "tool_name", "is_error",
         "reasoning", "stop_reason", "raw_stop_reason", "usage", "provider_metadata", "metadata",
+        "response_parts",
     }
 )  # fmt: skip
 
@@ -351,9 +249,11 @@ class ChatMessage:
         reasoning: the model's visible reasoning (thinking text or summary).
         stop_reason: why the model stopped; ``raw_stop_reason`` is the provider's own word.
         usage: token counts of the response that produced this message.
-        provider_metadata: opaque data per provider name (thinking signatures, reasoning items,
-            thought signatures). Sent back only to the provider that wrote it.
+        provider_metadata: opaque message-level data per provider name, sent back only to
+            the provider that wrote it (earlier versions kept reply layouts here).
         metadata: your own data; stored with the message, never sent to a provider.
+        response_parts: an assistant reply's parts in the order the provider sent them, with
+            their provider data (see the module docstring); empty when the reply had none.
     """
 
     role: MessageRole | str
@@ -369,9 +269,12 @@ class ChatMessage:
     usage: Usage | None = None
     provider_metadata: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    response_parts: list[ResponsePart] = field(default_factory=list, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.content, str):
+            raise TypeError(f"content must be str, got {type(self.content).__name__}")
         if not isinstance(self.role, MessageRole):
             try:
                 self.role = MessageRole(self.role)
@@ -421,6 +324,20 @@ class ChatMessage:
             return self.content
         return "".join([self.content, *texts]) if self.content else "".join(texts)
 
+    def response_items(self) -> list[ResponseItem]:
+        """The reply in order, as adapters send it back: text and reasoning parts and the
+        tool calls themselves, always consistent with ``text``, ``reasoning`` and
+        ``tool_calls`` (the rules are in the module docstring)."""
+        calls = self.tool_calls
+        text = self.text
+        if not self.response_parts:
+            items: list[ResponseItem] = [ReasoningPart(self.reasoning)] if self.reasoning else []
+            if text:
+                items.append(TextPart(text))
+            items.extend(calls)
+            return items
+        return _reconciled(self.response_parts, text, self.reasoning, calls)
+
     @property
     def has_images(self) -> bool:
         return any(isinstance(p, ImagePart | ImageURLPart) for p in self.parts)
@@ -454,14 +371,26 @@ class ChatMessage:
             out["provider_metadata"] = encode_json_value(self.provider_metadata)
         if self.metadata:
             out["metadata"] = encode_json_value(self.metadata)
+        if self.response_parts:
+            out["response_parts"] = [p.to_dict() for p in self.response_parts]
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatMessage:
-        """Rebuild a message from :meth:`to_dict` output (unknown keys are kept in ``extra``)."""
+        """Rebuild a message from :meth:`to_dict` output.
+
+        What this version does not know is kept, never dropped, so that :meth:`to_dict`
+        writes it back: unknown keys in ``extra``, unknown part kinds as
+        :class:`UnknownPart`, an unknown stop reason in ``extra`` (``stop_reason`` is then
+        ``None``), an unknown role as the plain string (such a message cannot be sent)."""
         usage = data.get("usage")
-        return cls(
-            role=data["role"],
+        role = data["role"]
+        extra = {k: v for k, v in data.items() if k not in _MESSAGE_KEYS}
+        stop = data.get("stop_reason")
+        if stop is not None and stop not in _STOP_REASONS:
+            extra["stop_reason"], stop = stop, None
+        message = cls(
+            role=role if role in _ROLES else MessageRole.USER,
             content=data.get("content") or "",
             parts=[part_from_dict(p) for p in data.get("parts") or []],
             tool_calls=[ChatMessageToolCall.from_dict(c) for c in data.get("tool_calls") or []],
@@ -469,13 +398,17 @@ class ChatMessage:
             tool_name=data.get("tool_name") or "",
             is_error=bool(data.get("is_error", False)),
             reasoning=data.get("reasoning") or "",
-            stop_reason=data.get("stop_reason"),
+            stop_reason=stop,
             raw_stop_reason=data.get("raw_stop_reason"),
             usage=Usage.from_dict(usage) if isinstance(usage, dict) else None,
             provider_metadata=decode_json_value(data.get("provider_metadata") or {}),
             metadata=decode_json_value(data.get("metadata") or {}),
-            extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS},
+            response_parts=[response_part_from_dict(p) for p in data.get("response_parts") or []],
+            extra=extra,
         )
+        if role not in _ROLES:
+            message.role = str(role)
+        return message
 
     def to_json(self) -> str:
         """Compact JSON text of :meth:`to_dict` (one line, suitable for JSON Lines)."""
@@ -484,3 +417,47 @@ class ChatMessage:
     @classmethod
     def from_json(cls, text: str | bytes) -> ChatMessage:
         return cls.from_dict(json.loads(text))
+
+
+def _reconciled(
+    parts: list[ResponsePart], text: str, reasoning: str, calls: list[ChatMessageToolCall]
+) -> list[ResponseItem]:
+    """*parts* made consistent with the message's fields (see the module docstring)."""
+    texts = [p for p in parts if isinstance(p, TextPart)]
+    text_kept = "".join(p.text for p in texts) == text
+    thoughts = [p for p in parts if isinstance(p, ReasoningPart)]
+    plain_kept = "".join(p.text for p in thoughts) == reasoning  # else edited
+    by_id: dict[str, list[ChatMessageToolCall]] = {}
+    for call in calls:
+        by_id.setdefault(call.id, []).append(call)
+    items: list[ResponseItem] = []
+    text_at = reasoning_at = first_call = -1
+    for part in parts:
+        if isinstance(part, TextPart):
+            if text_kept:
+                items.append(part)
+            elif text_at < 0:
+                text_at = len(items)
+        elif isinstance(part, ReasoningPart):
+            if part.opaque or plain_kept:
+                items.append(part)
+            elif reasoning_at < 0:
+                reasoning_at = len(items)
+        elif isinstance(part, ToolCallPart) and by_id.get(part.id):
+            if first_call < 0:
+                first_call = len(items)
+            items.append(by_id[part.id].pop(0))
+    inserts: list[tuple[int, ResponseItem]] = []
+    if not text_kept and text:
+        data: dict[str, Any] = {}
+        for part in texts:
+            data.update(part.provider_data)
+        at = text_at if text_at >= 0 else first_call if first_call >= 0 else len(items)
+        inserts.append((at, TextPart(text, provider_data=data)))
+    if not plain_kept and reasoning:
+        inserts.append((max(reasoning_at, 0), ReasoningPart(reasoning)))
+    for at, item in sorted(inserts, key=lambda pair: pair[0], reverse=True):
+        items.insert(at, item)
+    placed = {id(item) for item in items}
+    items.extend(call for call in calls if id(call) not in placed)
+    return items

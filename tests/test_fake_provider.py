@@ -125,12 +125,17 @@ async def test_breaking_out_early_closes_the_stream() -> None:
     closed = anyio.Event()
 
     class Tracking(FakeLLM):
-        async def _events(self, req, acc):  # type: ignore[no-untyped-def]
-            try:
-                async for event in super()._events(req, acc):
-                    yield event
-            finally:
-                closed.set()
+        async def _open(self, vendor, call, body):  # type: ignore[no-untyped-def]
+            steps = await super()._open(vendor, call, body)
+
+            async def tracked():  # type: ignore[no-untyped-def]
+                try:
+                    async for step in steps:
+                        yield step
+                finally:
+                    closed.set()
+
+            return tracked()
 
     fake = Tracking([text("a"), text("b"), delay(10), text("c")])
     async with fake.stream(_req()) as events:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +18,11 @@ from pollytool.messages import (
     ImagePart,
     ImageURLPart,
     MessageRole,
+    ReasoningPart,
     StopReason,
     TextPart,
+    ToolCallPart,
+    UnknownPart,
     Usage,
 )
 
@@ -28,7 +32,11 @@ _metadata_values = st.recursive(
     _json_scalars | st.binary(max_size=24),
     lambda children: (
         st.lists(children, max_size=4)
-        | st.dictionaries(st.text(min_size=1, max_size=10), children, max_size=4)
+        | st.dictionaries(
+            st.text(min_size=1, max_size=10) | st.sampled_from(["__bytes__", "__pollytool_dict__"]),
+            children,
+            max_size=4,
+        )
     ),
     max_leaves=12,
 )
@@ -94,11 +102,46 @@ def test_image_bytes_are_base64_in_json() -> None:
                                              "mime_type": "image/png"}  # fmt: skip
 
 
-def test_bad_role_and_part_type_are_clear_errors() -> None:
+def test_a_bad_role_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="invalid role 'robot'"):
         ChatMessage("robot")
-    with pytest.raises(ValueError, match="unknown content part type 'video'"):
-        ChatMessage.from_dict({"role": "user", "parts": [{"type": "video"}]})
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"__bytes__": "abc"},
+        {"__bytes__": "not base64 at all!"},
+        {"x": [{"__bytes__": "AAAA"}]},
+        {"__pollytool_dict__": {"a": 1}},
+        {"__bytes__": b"real bytes", "other": 1},
+    ],
+)
+def test_metadata_shaped_like_the_internal_tags_round_trips(metadata: dict[str, Any]) -> None:
+    message = ChatMessage.user("hi")
+    message.metadata = metadata
+    message.provider_metadata = {"openai": metadata}
+    loaded = ChatMessage.from_json(message.to_json())
+    assert loaded.metadata == metadata
+    assert loaded.provider_metadata == {"openai": metadata}
+
+
+def test_what_a_newer_version_wrote_is_kept_raw() -> None:
+    """An unknown role, part kind or stop reason is neither dropped nor fatal when read, and is
+    written back unchanged."""
+    data = {
+        "role": "developer",
+        "content": "x",
+        "parts": [{"type": "text", "text": "a"}, {"type": "video", "url": "v.mp4", "fps": 30}],
+        "stop_reason": "paused",
+        "raw_stop_reason": "PAUSE",
+    }
+    message = ChatMessage.from_dict(data)
+    assert message.role == "developer"
+    assert message.parts[1] == UnknownPart("video", {"url": "v.mp4", "fps": 30})
+    assert message.stop_reason is None
+    assert message.to_dict() == data
+    assert ChatMessage.from_json(message.to_json()) == message
 
 
 def test_text_joins_content_and_text_parts() -> None:
@@ -126,3 +169,89 @@ def test_tool_result_constructor() -> None:
     assert message.role is MessageRole.TOOL
     assert message.to_dict() == {"role": "tool", "content": "boom", "tool_call_id": "call_1",
                                  "tool_name": "f", "is_error": True}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- response parts
+
+SIGNED = {"p": {"signature": "sig-1"}}
+
+
+def reply() -> ChatMessage:
+    """A reply as an adapter records it: signed thinking, text with provider data, a plain
+    thought, two calls (one with its own data), in the order they came."""
+    calls = [
+        ChatMessageToolCall("c1", "f", "{}", {"p": {"sig": b"\x01"}}),
+        ChatMessageToolCall("c2", "g", "{}"),
+    ]
+    return ChatMessage(
+        "assistant",
+        "Let me check.",
+        tool_calls=calls,
+        reasoning="Need f.Then g.",
+        response_parts=[
+            ReasoningPart("Need f.", SIGNED),
+            TextPart("Let me ", provider_data={}),
+            TextPart("check.", provider_data={"p": {"text_sig": b"\x02"}}),
+            ToolCallPart("c1"),
+            ReasoningPart("Then g.", {"p": {}}),
+            ToolCallPart("c2"),
+        ],
+    )
+
+
+def test_unedited_reply_items_are_the_parts_with_the_calls() -> None:
+    message = reply()
+    assert message.response_items() == [
+        ReasoningPart("Need f.", SIGNED),
+        TextPart("Let me "),
+        TextPart("check.", provider_data={"p": {"text_sig": b"\x02"}}),
+        message.tool_calls[0],
+        ReasoningPart("Then g.", {"p": {}}),
+        message.tool_calls[1],
+    ]
+
+
+def test_edited_content_keeps_every_signature() -> None:
+    message = reply()
+    message.content = "Checking."
+    items = message.response_items()
+    assert items[1] == TextPart("Checking.", provider_data={"p": {"text_sig": b"\x02"}})
+    assert items[0] == ReasoningPart("Need f.", SIGNED)  # signed thinking untouched
+    assert items[2].provider_data == {"p": {"sig": b"\x01"}}  # type: ignore[union-attr]
+    assert [type(i).__name__ for i in items] == [
+        "ReasoningPart", "TextPart", "ChatMessageToolCall", "ReasoningPart", "ChatMessageToolCall",
+    ]  # fmt: skip
+
+
+def test_edited_reasoning_replaces_plain_parts_and_keeps_signed_ones() -> None:
+    message = reply()
+    message.reasoning = ""
+    items = message.response_items()
+    assert ReasoningPart("Need f.", SIGNED) in items
+    assert not any(isinstance(i, ReasoningPart) and i.text == "Then g." for i in items)
+    message.reasoning = "Short."
+    assert ReasoningPart("Short.") in message.response_items()
+
+
+def test_tool_calls_are_taken_from_tool_calls_by_id() -> None:
+    message = reply()
+    first, second = message.tool_calls
+    message.tool_calls = [second, ChatMessageToolCall("c3", "h", "{}")]  # c1 removed, c3 added
+    items = message.response_items()
+    assert first not in items
+    assert items[-2:] == [second, message.tool_calls[1]]
+
+
+def test_a_message_without_parts_is_reasoning_text_then_calls() -> None:
+    call = ChatMessageToolCall("c1", "f", "{}")
+    message = ChatMessage("assistant", "hi", tool_calls=[call], reasoning="think")
+    assert message.response_items() == [ReasoningPart("think"), TextPart("hi"), call]
+    assert ChatMessage.assistant("hi").response_items() == [TextPart("hi")]
+
+
+def test_response_parts_and_call_data_survive_json() -> None:
+    message = reply()
+    message.response_parts.append(UnknownPart("citation", {"url": "x"}))
+    loaded = ChatMessage.from_json(message.to_json())
+    assert loaded == message
+    assert loaded.tool_calls[0].provider_data == {"p": {"sig": b"\x01"}}

@@ -8,15 +8,21 @@ import pytest
 
 from pollytool import ChatMessage, CompletionRequest, MultiPass
 from pollytool.errors import (
+    ConfigurationError,
     InvalidModelError,
     MissingAPIKeyError,
     ProviderUnavailableError,
+    RateLimitError,
     UnknownProviderError,
 )
 from pollytool.events import CompleteEvent, ErrorEvent, StreamEvent
 from pollytool.llm import EventStream
+from pollytool.llm.router import MAX_CLIENTS
 from pollytool.providers import ProviderInfo, get_provider, provider_names, register_provider
 from pollytool.providers.fake import FakeLLM
+from tests.fakes.loopback import LoopbackServer
+from tests.providers._contract import collect, only_error
+from tests.providers._harness import HARNESSES
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +31,7 @@ async def _events(router: MultiPass, req: CompletionRequest) -> list[StreamEvent
     return [event async for event in router.stream(req)]
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "/gpt-4o", "openai/", "", "  /x"])
+@pytest.mark.parametrize("model", ["gpt-4o", "/gpt-4o", "  /x"])
 async def test_model_without_prefix_is_one_error_event(model: str) -> None:
     events = await _events(MultiPass(env={}), CompletionRequest(model))
     assert len(events) == 1
@@ -177,3 +183,106 @@ def test_repr_hides_keys() -> None:
     assert "secret" not in repr(router).lower()
     req = CompletionRequest("openai/m", api_key="sk-verysecretkey123")
     assert "sk-verysecret" not in repr(req)
+
+
+# --------------------------------------------------------------------------- one pool, bounded
+
+
+async def test_many_users_keys_share_one_client_and_pool(loopback: LoopbackServer) -> None:
+    harness = HARNESSES["openai-chat"]
+    keys = [f"sk-user-{n:04d}-0123456789" for n in range(30)]
+    loopback.always("POST", harness.path(), lambda _: harness.reply("ok"))
+    router = MultiPass(base_urls={"openai": loopback.url + "/v1"}, env={}, max_retries=0)
+    async with router:
+        for key in keys:
+            req = CompletionRequest("openai/m", [ChatMessage.user("x")], api_key=key)
+            assert (await router.stream(req).collect()).content == "ok"
+    assert [r.headers["authorization"] for r in loopback.requests] == [f"Bearer {k}" for k in keys]
+    assert loopback.connections == 1  # one client, one pool, for every key
+
+
+async def test_clients_that_take_their_key_at_construction_are_bounded() -> None:
+    made: list[FakeLLM] = []
+    closed: list[FakeLLM] = []
+
+    class Counted(FakeLLM):
+        async def aclose(self) -> None:
+            closed.append(self)
+
+    def factory(*, api_key: str | None, base_url: str | None) -> FakeLLM:
+        made.append(Counted())
+        return made[-1]
+
+    register_provider("perkey", factory)  # type: ignore[arg-type]
+    try:
+        router = MultiPass(env={})
+        for n in range(MAX_CLIENTS + 10):
+            req = CompletionRequest("perkey/m", [ChatMessage.user("x")], api_key=f"key-{n}")
+            assert (await router.stream(req).collect()).content == "x"
+        assert len(made) == MAX_CLIENTS + 10
+        assert closed == made[:10]  # the least recently used ones, closed when evicted
+        await router.aclose()
+        assert closed == made
+    finally:
+        from pollytool import providers
+
+        providers._REGISTRY.pop("perkey")
+
+
+# --------------------------------------------------------------------------- settings, environment
+
+
+async def test_max_retries_and_timeout_reach_every_client(loopback: LoopbackServer) -> None:
+    harness = HARNESSES["openai-chat"]
+    loopback.always("POST", harness.path(), lambda _: harness.status(429, 0.01))
+    router = MultiPass({"openai": "sk-test-0123456789"},
+                       base_urls={"openai": loopback.url + "/v1"}, env={}, max_retries=1,
+                       timeout=7.5)  # fmt: skip
+    async with router:
+        error = only_error(
+            await collect(router, CompletionRequest("openai/m", [ChatMessage.user("x")]))
+        )
+        client = router._clients().shared["openai"]
+        assert (client.max_retries, client.timeout) == (1, 7.5)  # type: ignore[attr-defined]
+    assert isinstance(error, RateLimitError)
+    assert len(loopback.requests) == 2
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        MultiPass(max_retries=-1)
+    with pytest.raises(ConfigurationError, match="timeout"):
+        MultiPass(timeout=0)
+
+
+async def test_the_helpers_read_the_environment_for_every_call(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pollytool.llm import quick_complete
+
+    harness = HARNESSES["openai-chat"]
+    async with LoopbackServer() as other:
+        for server in (loopback, other):
+            server.always("POST", harness.path(), lambda _: harness.reply("ok"))
+        monkeypatch.setenv("POLLYTOOL_OPENAIKEY", "sk-first-0123456789")
+        monkeypatch.setenv("POLLYTOOL_OPENAI_BASEURL", loopback.url + "/v1")
+        assert await quick_complete("openai/m", "hi") == "ok"
+        monkeypatch.setenv("POLLYTOOL_OPENAIKEY", "sk-second-0123456789")
+        monkeypatch.setenv("POLLYTOOL_OPENAI_BASEURL", other.url + "/v1")
+        assert await quick_complete("openai/m", "hi") == "ok"
+        assert [r.headers["authorization"] for r in loopback.requests] == [
+            "Bearer sk-first-0123456789"
+        ]
+        assert [r.headers["authorization"] for r in other.requests] == [
+            "Bearer sk-second-0123456789"
+        ]
+        from pollytool.llm import shared_client
+
+        await shared_client().aclose()
+
+
+async def test_warm_up_builds_the_client_ahead_of_the_first_request() -> None:
+    router = MultiPass({"openai": "sk-test-0123456789"}, env={})
+    async with router:
+        await router.warm_up("openai")
+        client = router._clients().shared["openai"]
+        assert client._vendor is not None  # type: ignore[attr-defined]
+        with pytest.raises(UnknownProviderError):
+            await router.warm_up("nope")

@@ -23,16 +23,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import anyio
 
 from ..errors import PollyError, ResponseError
 from ..messages import MessageRole, StopReason, Usage
-from ._base import ProviderClient
+from ._base import Call, ProviderClient
+from ._decoder import Decoder
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, AsyncIterator
 
     from ..events import StreamEvent
     from ..request import CompletionRequest
@@ -159,20 +160,26 @@ def _chunks(value: str, size: int | None) -> list[str]:
     return [value[i : i + size] for i in range(0, len(value), size)]
 
 
-class FakeLLM(ProviderClient):
+class FakeLLM(ProviderClient[None]):
     """A scripted model (see the module docstring).
 
     Attributes:
         requests: every request received, in order.
     """
 
-    provider = "fake"
+    provider: ClassVar[str] = "fake"
+    requires_key: ClassVar[bool] = False
+    build_in_thread: ClassVar[bool] = False
 
     def __init__(
-        self, *turns: Turn, api_key: str | None = None, base_url: str | None = None
+        self,
+        *turns: Turn,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        max_retries: int = 0,
+        timeout: float = 600.0,
     ) -> None:
-        super().__init__(api_key=api_key)
-        del base_url
+        super().__init__(api_key, base_url, max_retries=max_retries, timeout=timeout)
         self._turns: list[Turn] = list(turns)
         self._scripted = bool(turns)
         self.requests: list[CompletionRequest] = []
@@ -185,7 +192,16 @@ class FakeLLM(ProviderClient):
         self._turns.extend(turns)
         self._scripted = True
 
-    def _next_steps(self, req: CompletionRequest) -> Sequence[Step]:
+    def _build_vendor(self) -> None:
+        return None
+
+    async def _close_vendor(self, vendor: None) -> None:
+        del vendor
+
+    def _encode(self, call: Call) -> Sequence[Step]:
+        """The steps of the next turn (the fake's "request")."""
+        req = call.req
+        self.requests.append(req)
         if not self._scripted:
             last_user = next(
                 (m.text for m in reversed(req.messages) if m.role == MessageRole.USER), ""
@@ -193,7 +209,7 @@ class FakeLLM(ProviderClient):
             return [_Text(last_user)]
         if not self._turns:
             raise ResponseError(
-                f"FakeLLM has no scripted turn left for call {len(self.requests)}",
+                f"FakeLLM has no scripted turn left for call {len(self.requests) - 1}",
                 provider=self.provider,
             )
         turn = self._turns.pop(0)
@@ -203,37 +219,55 @@ class FakeLLM(ProviderClient):
             return [_Text(turn)]
         return turn
 
-    async def _events(
-        self, req: CompletionRequest, acc: StreamAccumulator
-    ) -> AsyncGenerator[StreamEvent, None]:
-        self.requests.append(req)
-        steps = self._next_steps(req)
-        for position, step in enumerate(steps):
-            await anyio.lowlevel.checkpoint()
-            match step:
-                case _Text(content, size):
-                    for piece in _chunks(content, size):
-                        if (event := acc.text(piece)) is not None:
-                            yield event
-                case _Reasoning(content, size):
-                    for piece in _chunks(content, size):
-                        if (r_event := acc.reasoning(piece)) is not None:
-                            yield r_event
-                case _ToolCall(name, arguments, call_id, size):
-                    if (start := acc.start_tool_call(position, call_id, name)) is not None:
-                        yield start
-                    for piece in _chunks(arguments, size):
-                        if (delta := acc.tool_call_delta(position, piece)) is not None:
-                            yield delta
-                    if (done := acc.finish_tool_call(position)) is not None:
-                        yield done
-                case _Usage(value):
-                    yield acc.set_usage(value)
-                case _Fail(error):
-                    raise error
-                case _Stop(reason, raw):
-                    acc.set_stop_reason(reason, raw)
-                case _Delay(seconds):
-                    await anyio.sleep(seconds)
-                case _Metadata(data):
-                    acc.metadata.update(data)
+    async def _open(
+        self, vendor: None, call: Call, body: Sequence[Step]
+    ) -> AsyncGenerator[tuple[int, Step], None]:
+        return _play(body)
+
+    def _decoder(
+        self, call: Call, body: Sequence[Step], stream: AsyncIterator[Any], acc: StreamAccumulator
+    ) -> Decoder:
+        return _StepDecoder(acc)
+
+
+async def _play(steps: Sequence[Step]) -> AsyncGenerator[tuple[int, Step], None]:
+    """The steps with their positions, waiting at delays and raising at failures."""
+    for position, step in enumerate(steps):
+        await anyio.lowlevel.checkpoint()
+        if isinstance(step, _Delay):
+            await anyio.sleep(step.seconds)
+        elif isinstance(step, _Fail):
+            raise step.error
+        else:
+            yield position, step
+
+
+class _StepDecoder(Decoder):
+    """Scripted steps → events (a script always starts and finishes)."""
+
+    __slots__ = ()
+
+    def __init__(self, acc: StreamAccumulator) -> None:
+        super().__init__(acc)
+        self.started = self.finished = True
+
+    def feed(self, item: tuple[int, Step]) -> Sequence[StreamEvent]:
+        position, step = item
+        acc = self.acc
+        events: list[StreamEvent | None] = []
+        match step:
+            case _Text(content, size):
+                events.extend(acc.text(piece) for piece in _chunks(content, size))
+            case _Reasoning(content, size):
+                events.extend(acc.reasoning(piece) for piece in _chunks(content, size))
+            case _ToolCall(name, arguments, call_id, size):
+                events.append(acc.start_tool_call(position, call_id, name))
+                events.extend(acc.tool_call_delta(position, p) for p in _chunks(arguments, size))
+                events.extend(acc.finish_tool_call(position))
+            case _Usage(value):
+                events.append(acc.set_usage(value))
+            case _Stop(reason, raw):
+                acc.set_stop_reason(reason, raw)
+            case _Metadata(data):
+                acc.metadata.update(data)
+        return [event for event in events if event is not None]

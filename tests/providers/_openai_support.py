@@ -22,22 +22,13 @@ from pollytool.errors import (
     RateLimitError,
     ServerError,
 )
-from pollytool.events import (
-    CompleteEvent,
-    ContentEvent,
-    ErrorEvent,
-    ReasoningEvent,
-    StreamEvent,
-    ToolCallDeltaEvent,
-    ToolCallEvent,
-    ToolCallStartEvent,
-)
 from pollytool.messages import ChatMessage, ImagePart, ImageURLPart, StopReason, TextPart, Usage
 from pollytool.providers.openai import OpenAIClient
 from pollytool.request import CompletionRequest
 from pollytool.schema import Schema
 from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer, Reply
+from tests.providers._contract import check_event_rules, collect
 
 __all__ = [
     "CHAT_USAGE",
@@ -71,37 +62,6 @@ def client_for(server: LoopbackServer, **kwargs: Any) -> OpenAIClient:
     kwargs.setdefault("max_retries", 0)
     kwargs.setdefault("api_key", "sk-test-0123456789")
     return OpenAIClient(base_url=server.url + "/v1", **kwargs)
-
-
-async def collect(client: OpenAIClient, req: CompletionRequest) -> list[StreamEvent]:
-    async with client.stream(req) as events:
-        return [event async for event in events]
-
-
-def check_event_rules(events: list[StreamEvent]) -> None:
-    """The event-stream contract: one terminal event, last; text, reasoning and tool-call
-    events add up to the final message."""
-    terminal = [e for e in events if isinstance(e, CompleteEvent | ErrorEvent)]
-    assert len(terminal) == 1 and events[-1] is terminal[0]
-    if isinstance(terminal[0], ErrorEvent):
-        return
-    message = terminal[0].message
-    assert "".join(e.content for e in events if isinstance(e, ContentEvent)) == message.content
-    assert "".join(e.content for e in events if isinstance(e, ReasoningEvent)) == (
-        message.reasoning
-    )
-    starts = {e.index: e for e in events if isinstance(e, ToolCallStartEvent)}
-    done = {e.index: e.tool_call for e in events if isinstance(e, ToolCallEvent)}
-    assert sorted(starts) == sorted(done) == list(range(len(message.tool_calls)))
-    for index, call in done.items():
-        assert starts[index].id == call.id and starts[index].name == call.name
-        deltas = [
-            e.arguments_delta
-            for e in events
-            if isinstance(e, ToolCallDeltaEvent) and e.index == index
-        ]
-        assert "".join(deltas) == call.arguments
-        assert message.tool_calls[index] == call
 
 
 # --------------------------------------------------------------------------- recorded requests

@@ -38,6 +38,7 @@ from pollytool.messages import (
     ImagePart,
     ImageURLPart,
     MessageRole,
+    ReasoningPart,
     StopReason,
     TextPart,
     Usage,
@@ -49,7 +50,8 @@ from pollytool.schema import Schema
 from pollytool.thinking import Thinking
 from tests.fakes.cassettes import cassette_ids, load_cassette
 from tests.fakes.loopback import LoopbackServer
-from tests.providers.test_anthropic_stream import KEY, SchemaTool, run
+from tests.providers._contract import collect
+from tests.providers.test_anthropic_stream import KEY, SchemaTool
 
 pytestmark = [
     pytest.mark.anyio,
@@ -290,11 +292,23 @@ def check_events(events: list[StreamEvent], expected: Expected) -> ChatMessage:
     assert usages and usages[-1] == message.usage == expected.usage
     assert message.stop_reason == STOP_REASONS[expected.stop_reason or ""]
     assert message.raw_stop_reason == expected.stop_reason
-    if expected.kept:
-        assert message.provider_metadata["anthropic"]["blocks"] == expected.kept
-    else:
-        assert message.provider_metadata == {}
+    assert kept_blocks(message) == expected.kept
+    assert message.provider_metadata == {}
     return message
+
+
+def kept_blocks(message: ChatMessage) -> list[dict[str, Any]]:
+    """The thinking blocks the message's reasoning parts carry, as Anthropic sent them."""
+    blocks: list[dict[str, Any]] = []
+    for part in message.response_parts:
+        data = getattr(part, "provider_data", {}).get("anthropic")
+        if isinstance(part, ReasoningPart) and data:
+            if "redacted_data" in data:
+                blocks.append({"type": "redacted_thinking", "data": data["redacted_data"]})
+            else:
+                blocks.append({"type": "thinking", "thinking": part.text,
+                               "signature": data["signature"]})  # fmt: skip
+    return blocks
 
 
 def check_error(events: list[StreamEvent], response: dict[str, Any]) -> None:
@@ -326,7 +340,7 @@ async def test_cassette_replays_through_the_adapter(
         for turn, interaction in enumerate(cassette["interactions"]):
             recorded = interaction["request"]["body"]
             history += messages_from_recorded(recorded["messages"][seen:])
-            events = await run(client, request_from_recorded(recorded, history))
+            events = await collect(client, request_from_recorded(recorded, history))
             assert len(loopback.requests) == turn + 1, events
             sent = loopback.requests[turn]
             assert sent.path == "/v1/messages"

@@ -3,41 +3,33 @@ errors inside a stream, cut streams and timeouts, over the loopback server and t
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import anyio
 import pytest
 
 from pollytool.errors import (
-    APIConnectionError,
     APITimeoutError,
     AuthenticationError,
-    ContextLengthError,
     InvalidRequestError,
     ModelNotFoundError,
     OverloadedError,
     PermissionDeniedError,
-    PollyError,
     ProviderError,
     RateLimitError,
     RequestTooLargeError,
     ResponseError,
     ServerError,
-    StreamInterruptedError,
 )
-from pollytool.events import CompleteEvent, ContentEvent, ErrorEvent, StreamEvent
+from pollytool.events import ContentEvent
 from pollytool.providers.anthropic import AnthropicClient
 from tests.fakes.loopback import LoopbackServer, RecordedRequest, Reply
+from tests.providers._contract import collect, only_error
 from tests.providers.test_anthropic_stream import (
     KEY,
     PATH,
-    final,
-    message_end,
     message_start,
-    run,
     sse,
-    text_block,
     user_request,
 )
 
@@ -47,14 +39,6 @@ pytestmark = pytest.mark.anyio
 def error_body(error_type: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": error_type, "message": message},
             "request_id": "req_body"}  # fmt: skip
-
-
-def only_error(events: list[StreamEvent]) -> PollyError:
-    """The stream failed: one ``error`` event, last, and no ``complete``."""
-    assert isinstance(events[-1], ErrorEvent)
-    assert sum(isinstance(e, ErrorEvent) for e in events) == 1
-    assert not [e for e in events if isinstance(e, CompleteEvent)]
-    return events[-1].error
 
 
 def client_for(server: LoopbackServer, **kw: Any) -> AnthropicClient:
@@ -68,11 +52,6 @@ def client_for(server: LoopbackServer, **kw: Any) -> AnthropicClient:
 @pytest.mark.parametrize(
     ("status", "error_type", "message", "cls"),
     [
-        (400, "invalid_request_error", "prompt is too long: 210345 tokens > 200000 maximum",
-         ContextLengthError),
-        (400, "invalid_request_error",
-         "input length and `max_tokens` exceed context limit: 198000 + 8192 > 200000",
-         ContextLengthError),
         (400, "invalid_request_error", "messages: text content blocks must be non-empty",
          InvalidRequestError),
         (401, "authentication_error", "invalid x-api-key", AuthenticationError),
@@ -97,7 +76,7 @@ async def test_status_errors_are_typed(
     headers = {"request-id": "req_header"}
     loopback.add("POST", PATH, Reply.json(error_body(error_type, message), status, headers))
     async with client_for(loopback) as client:
-        error = only_error(await run(client, user_request(stream=stream)))
+        error = only_error(await collect(client, user_request(stream=stream)))
     assert type(error) is cls
     assert isinstance(error, ProviderError)
     assert (error.status_code, error.code, error.request_id) == (status, error_type, "req_header")
@@ -109,17 +88,8 @@ async def test_status_errors_are_typed(
 async def test_request_id_from_the_body_when_no_header(loopback: LoopbackServer) -> None:
     loopback.add("POST", PATH, Reply.json(error_body("not_found_error", "model: x"), 404))
     async with client_for(loopback) as client:
-        error = only_error(await run(client, user_request()))
+        error = only_error(await collect(client, user_request()))
     assert isinstance(error, ModelNotFoundError) and error.request_id == "req_body"
-
-
-async def test_key_never_appears_in_an_error(loopback: LoopbackServer) -> None:
-    body = error_body("authentication_error", f"invalid x-api-key {KEY}")
-    loopback.add("POST", PATH, Reply.json(body, 401))
-    async with client_for(loopback) as client:
-        error = only_error(await run(client, user_request()))
-    assert isinstance(error, AuthenticationError)
-    assert KEY not in str(error) and KEY not in repr(error) and KEY not in error.message
 
 
 # --------------------------------------------------------------------------- retries
@@ -129,30 +99,17 @@ async def test_rate_limit_without_retries_reports_retry_after(loopback: Loopback
     body = error_body("rate_limit_error", "Number of request tokens has exceeded your limit")
     loopback.add("POST", PATH, Reply.json(body, 429, {"retry-after": "17"}))
     async with client_for(loopback, max_retries=0) as client:
-        error = only_error(await run(client, user_request()))
+        error = only_error(await collect(client, user_request()))
     assert isinstance(error, RateLimitError)
     assert (error.status_code, error.retry_after, error.retryable) == (429, 17.0, True)
     assert len(loopback.requests) == 1
-
-
-async def test_rate_limit_is_retried_by_the_sdk_then_succeeds(loopback: LoopbackServer) -> None:
-    body = error_body("rate_limit_error", "slow down")
-    loopback.add(
-        "POST", PATH,
-        Reply.json(body, 429, {"retry-after-ms": "1"}),
-        sse(message_start(), text_block(0, "Hello"), message_end("end_turn", 2)),
-    )  # fmt: skip
-    async with client_for(loopback, max_retries=2) as client:
-        message = final(await run(client, user_request()))
-    assert message.content == "Hello"
-    assert [r.headers["x-stainless-retry-count"] for r in loopback.requests] == ["0", "1"]
 
 
 async def test_overloaded_after_the_sdk_retries(loopback: LoopbackServer) -> None:
     body = error_body("overloaded_error", "Overloaded")
     loopback.always("POST", PATH, Reply.json(body, 529, {"retry-after-ms": "1"}))
     async with client_for(loopback, max_retries=1) as client:
-        error = only_error(await run(client, user_request()))
+        error = only_error(await collect(client, user_request()))
     assert isinstance(error, OverloadedError) and error.retryable
     assert error.status_code == 529
     assert len(loopback.requests) == 2
@@ -182,31 +139,12 @@ async def test_error_event_inside_the_stream(
          ("error", error_body(error_type, "Overloaded"))],
     ))  # fmt: skip
     async with client_for(loopback, max_retries=2) as client:
-        events = await run(client, user_request())
+        events = await collect(client, user_request())
     error = only_error(events)
     assert type(error) is cls
     assert error.code == error_type
     assert [e.content for e in events if isinstance(e, ContentEvent)] == ["Hel"]
     assert len(loopback.requests) == 1  # a stream that started is never retried
-
-
-async def test_cut_stream(loopback: LoopbackServer) -> None:
-    frames = message_start() + text_block(0, "Hello", " wor")[:3]
-    loopback.add("POST", PATH, sse(frames, cut=True))
-    async with client_for(loopback, max_retries=2) as client:
-        events = await run(client, user_request())
-    assert isinstance(only_error(events), StreamInterruptedError)
-    assert "".join(e.content for e in events if isinstance(e, ContentEvent)) == "Hello wor"
-    assert len(loopback.requests) == 1
-
-
-async def test_read_timeout_mid_stream(loopback: LoopbackServer) -> None:
-    stalled = sse(message_start(), text_block(0, "Hel"))
-    stalled.chunks.insert(2, 60.0)  # the server stalls after the first frames
-    loopback.add("POST", PATH, stalled)
-    async with client_for(loopback, timeout=0.3) as client:
-        events = await run(client, user_request())
-    assert isinstance(only_error(events), APITimeoutError)
 
 
 async def test_read_timeout_before_the_response(loopback: LoopbackServer) -> None:
@@ -216,16 +154,5 @@ async def test_read_timeout_before_the_response(loopback: LoopbackServer) -> Non
 
     loopback.add("POST", PATH, never)
     async with client_for(loopback, timeout=0.3) as client:
-        error = only_error(await run(client, user_request()))
+        error = only_error(await collect(client, user_request()))
     assert isinstance(error, APITimeoutError)
-
-
-async def test_connection_refused() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    client = AnthropicClient(api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_retries=0)
-    async with client:
-        error = only_error(await run(client, user_request()))
-    assert type(error) is APIConnectionError
-    assert KEY not in str(error)

@@ -14,14 +14,13 @@ from pollytool.providers.anthropic import AnthropicClient
 from pollytool.request import CompletionRequest
 from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer
+from tests.providers._contract import collect, final_message
 from tests.providers.test_anthropic_stream import (
     KEY,
     PATH,
-    final,
     message_end,
     message_start,
     redacted_block,
-    run,
     sse,
     text_block,
     thinking_block,
@@ -90,7 +89,7 @@ def json_round_trip(history: list[ChatMessage]) -> list[ChatMessage]:
 async def test_thinking_and_parallel_tools_across_turns(loopback: LoopbackServer) -> None:
     loopback.add("POST", PATH, FIRST_TURN, SECOND_TURN, SECOND_TURN, THIRD_TURN)
     async with AnthropicClient(api_key=KEY, base_url=loopback.url, max_retries=0) as client:
-        first = final(await run(client, request([QUESTION])))
+        first = final_message(await collect(client, request([QUESTION])))
         assert first.stop_reason == StopReason.TOOL_USE
         assert [c.id for c in first.tool_calls] == ["toolu_weather", "toolu_time"]
         assert first.reasoning == "I need the weather and the time."
@@ -105,7 +104,7 @@ async def test_thinking_and_parallel_tools_across_turns(loopback: LoopbackServer
                 is_error=True,
             ),
         ]  # fmt: skip
-        second = final(await run(client, request(history)))
+        second = final_message(await collect(client, request(history)))
         sent = loopback.requests[1].json()
         assert sent["messages"] == expected_second_request_messages()
         assert sent["thinking"] == {"type": "enabled", "budget_tokens": 4096}
@@ -114,12 +113,12 @@ async def test_thinking_and_parallel_tools_across_turns(loopback: LoopbackServer
 
         # the same history after a JSON save and load gives the same request
         restored = json_round_trip(history)
-        assert final(await run(client, request(restored))).to_dict() == second.to_dict()
+        assert final_message(await collect(client, request(restored))).to_dict() == second.to_dict()
         assert loopback.requests[2].json()["messages"] == sent["messages"]
 
         # the continuation's own thinking is replayed on the next turn
         history = [*json_round_trip([*history, second]), ChatMessage.user("Thanks!")]
-        final(await run(client, request(history)))
+        final_message(await collect(client, request(history)))
         third = loopback.requests[3].json()["messages"]
         assert third[:3] == sent["messages"]
         assert third[3] == {

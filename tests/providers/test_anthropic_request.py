@@ -24,15 +24,13 @@ from pollytool.providers.anthropic._models import ModelCapabilities, capabilitie
 from pollytool.request import CompletionRequest
 from pollytool.schema import Schema
 from tests.fakes.loopback import LoopbackServer, RecordedRequest, Reply
-from tests.providers.test_anthropic_errors import only_error
+from tests.providers._contract import collect, final_message, only_error
 from tests.providers.test_anthropic_stream import (
     KEY,
     PATH,
     SchemaTool,
-    final,
     message_end,
     message_start,
-    run,
     sse,
     text_block,
     user_request,
@@ -76,7 +74,7 @@ async def send(loopback: LoopbackServer) -> AsyncIterator[Send]:
     async with AnthropicClient(api_key=KEY, base_url=loopback.url, max_retries=0) as client:
 
         async def sender(req: CompletionRequest) -> dict[str, Any]:
-            final(await run(client, req))
+            final_message(await collect(client, req))
             body: dict[str, Any] = loopback.requests[-1].json()
             return body
 
@@ -216,7 +214,7 @@ async def test_empty_messages_are_left_out_and_turns_merged(send: Send) -> None:
 async def test_a_request_with_nothing_to_send_is_an_error(loopback: LoopbackServer) -> None:
     async with AnthropicClient(api_key=KEY, base_url=loopback.url) as client:
         req = CompletionRequest("claude-sonnet-4-6", [ChatMessage.system("x"), ChatMessage.user()])
-        error = only_error(await run(client, req))
+        error = only_error(await collect(client, req))
     assert isinstance(error, ConfigurationError)
     assert loopback.requests == []
 
@@ -264,7 +262,7 @@ async def test_images_and_documents(send: Send) -> None:
 async def test_unsupported_parts_are_clear_errors(loopback: LoopbackServer, part: Any) -> None:
     async with AnthropicClient(api_key=KEY, base_url=loopback.url) as client:
         req = CompletionRequest("claude-sonnet-4-6", [ChatMessage.user("x", part)])
-        error = only_error(await run(client, req))
+        error = only_error(await collect(client, req))
     assert isinstance(error, ConfigurationError)
     assert loopback.requests == []
 
@@ -303,7 +301,7 @@ async def test_tool_results_of_a_turn_form_one_user_message_in_call_order(send: 
 async def test_tool_result_without_an_id_is_an_error(loopback: LoopbackServer) -> None:
     messages = [ChatMessage.user("x"), ChatMessage.tool_result("", "out", tool_name="t")]
     async with AnthropicClient(api_key=KEY, base_url=loopback.url) as client:
-        error = only_error(await run(client, CompletionRequest("claude-sonnet-4-6", messages)))
+        error = only_error(await collect(client, CompletionRequest("claude-sonnet-4-6", messages)))
     assert isinstance(error, ConfigurationError) and "tool_call_id" in str(error)
 
 
@@ -410,13 +408,13 @@ async def test_schema_name_clashing_with_a_tool(loopback: LoopbackServer) -> Non
     schema = Schema({"type": "object", "properties": {}}, name="get_weather")
     req = user_request("claude-sonnet-4-0", tools=[WEATHER], response_schema=schema)
     async with AnthropicClient(api_key=KEY, base_url=loopback.url) as client:
-        assert isinstance(only_error(await run(client, req)), ConfigurationError)
+        assert isinstance(only_error(await collect(client, req)), ConfigurationError)
 
 
 async def test_schema_that_is_not_an_object(loopback: LoopbackServer) -> None:
     req = user_request("claude-sonnet-4-6", response_schema=Schema({"type": "array"}))
     async with AnthropicClient(api_key=KEY, base_url=loopback.url) as client:
-        assert isinstance(only_error(await run(client, req)), SchemaError)
+        assert isinstance(only_error(await collect(client, req)), SchemaError)
 
 
 # --------------------------------------------------------------------------- caching
@@ -451,7 +449,7 @@ async def test_missing_key_is_a_typed_error(
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     async with AnthropicClient(base_url=loopback.url) as client:
-        error = only_error(await run(client, user_request()))
+        error = only_error(await collect(client, user_request()))
     assert isinstance(error, MissingAPIKeyError) and error.env_var == "ANTHROPIC_API_KEY"
     assert loopback.requests == []
 
@@ -460,9 +458,10 @@ async def test_key_from_the_environment(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-123456")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", loopback.url)
     loopback.always("POST", PATH, OK_REPLY)
-    async with AnthropicClient(base_url=loopback.url) as client:
-        final(await run(client, user_request()))
+    async with AnthropicClient() as client:
+        final_message(await collect(client, user_request()))
     headers = loopback.requests[0].headers
     assert headers["authorization"] == "Bearer sk-ant-from-env-123456"
     assert "x-api-key" not in headers
@@ -473,11 +472,11 @@ async def test_one_connection_pool_and_per_request_overrides(loopback: LoopbackS
     client = AnthropicClient(api_key=KEY, base_url="http://127.0.0.1:9", max_retries=0)
     async with client:
         for key in (None, "sk-ant-other-key-42", None):
-            final(await run(client, user_request(api_key=key, base_url=loopback.url)))
+            final_message(await collect(client, user_request(api_key=key, base_url=loopback.url)))
         assert loopback.connections == 1  # every call reused the one pool
     await client.aclose()  # closing twice is harmless
     async with client:  # and the client works again afterwards
-        final(await run(client, user_request(base_url=loopback.url)))
+        final_message(await collect(client, user_request(base_url=loopback.url)))
     auth = [r.headers["authorization"] for r in loopback.requests]
     assert auth == [f"Bearer {KEY}", "Bearer sk-ant-other-key-42", f"Bearer {KEY}", f"Bearer {KEY}"]
     assert loopback.connections == 2

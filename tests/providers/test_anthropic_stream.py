@@ -12,21 +12,19 @@ from typing import Any
 import pytest
 
 from pollytool.events import (
-    CompleteEvent,
     ContentEvent,
-    ErrorEvent,
     ReasoningEvent,
-    StreamEvent,
     ToolCallDeltaEvent,
     ToolCallEvent,
     ToolCallStartEvent,
     UsageEvent,
 )
-from pollytool.messages import ChatMessage, StopReason, Usage
+from pollytool.messages import ChatMessage, ReasoningPart, StopReason, TextPart, ToolCallPart, Usage
 from pollytool.providers.anthropic import AnthropicClient
 from pollytool.request import CompletionRequest
 from pollytool.schema import Schema
 from tests.fakes.loopback import LoopbackServer, Reply
+from tests.providers._contract import collect, final_message
 
 pytestmark = pytest.mark.anyio
 
@@ -111,18 +109,6 @@ def user_request(model: str = "claude-sonnet-4-6", **kw: Any) -> CompletionReque
     return CompletionRequest(model, [ChatMessage.user("Hello")], **kw)
 
 
-async def run(client: AnthropicClient, req: CompletionRequest) -> list[StreamEvent]:
-    async with client.stream(req) as stream:
-        return [event async for event in stream]
-
-
-def final(events: list[StreamEvent]) -> ChatMessage:
-    assert not [e for e in events if isinstance(e, ErrorEvent)], events[-1]
-    assert isinstance(events[-1], CompleteEvent)
-    assert sum(isinstance(e, CompleteEvent) for e in events) == 1
-    return events[-1].message
-
-
 class SchemaTool:
     """A tool given by its name and JSON schema."""
 
@@ -152,14 +138,14 @@ async def test_stream_events_in_order(client: AnthropicClient, loopback: Loopbac
         tool_block(3, "toolu_01", "get_weather", '{"city": "Pa', 'ris"}'),
         message_end("tool_use", 42, input_tokens=12),
     ))  # fmt: skip
-    events = await run(client, user_request())
+    events = await collect(client, user_request())
     kinds = [type(e).__name__ for e in events]
     assert kinds == [
         "UsageEvent", "ReasoningEvent", "ReasoningEvent", "ContentEvent", "ContentEvent",
         "ToolCallStartEvent", "ToolCallDeltaEvent", "ToolCallDeltaEvent", "ToolCallEvent",
         "UsageEvent", "CompleteEvent",
     ]  # fmt: skip
-    message = final(events)
+    message = final_message(events)
     assert message.content == "Checking."
     assert message.reasoning == "Need weather."
     assert [(c.id, c.name, c.args) for c in message.tool_calls] == [
@@ -168,15 +154,13 @@ async def test_stream_events_in_order(client: AnthropicClient, loopback: Loopbac
     assert message.stop_reason == StopReason.TOOL_USE
     assert message.usage == Usage(12, 42)
     assert message.metadata == {"id": "msg_test", "model": "claude-test"}
-    assert message.provider_metadata == {
-        "anthropic": {
-            "blocks": [
-                {"type": "thinking", "thinking": "Need weather.", "signature": "EqQBCkYIARgCIkA="},
-                {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"},
-            ],
-            "positions": [0, 0],
-        }
-    }
+    assert message.provider_metadata == {}
+    assert message.response_parts == [
+        ReasoningPart("Need weather.", {"anthropic": {"signature": "EqQBCkYIARgCIkA="}}),
+        ReasoningPart("", {"anthropic": {"redacted_data": "EmwKAhgBEgy3va3pzix"}}),
+        TextPart("Checking."),
+        ToolCallPart("toolu_01"),
+    ]
 
 
 async def test_parallel_tool_calls_get_dense_indexes(
@@ -189,7 +173,7 @@ async def test_parallel_tool_calls_get_dense_indexes(
         tool_block(2, "toolu_b", "two", '{"y":', " 2}"),
         message_end("tool_use", 30),
     ))  # fmt: skip
-    events = await run(client, user_request())
+    events = await collect(client, user_request())
     starts = [(e.index, e.id, e.name) for e in events if isinstance(e, ToolCallStartEvent)]
     assert starts == [(0, "toolu_a", "one"), (1, "toolu_b", "two")]
     deltas = [(e.index, e.arguments_delta) for e in events if isinstance(e, ToolCallDeltaEvent)]
@@ -206,13 +190,13 @@ async def test_usage_is_cumulative_and_counts_the_cache(
         text_block(0, "Hi"),
         message_end("end_turn", 20, output_tokens_details={"thinking_tokens": 7}),
     ))  # fmt: skip
-    events = await run(client, user_request())
+    events = await collect(client, user_request())
     usages = [e.usage for e in events if isinstance(e, UsageEvent)]
     assert usages == [
         Usage(160, 1, 0, 100, 50),
         Usage(160, 20, 7, 100, 50),  # replaced, not added up
     ]
-    assert final(events).usage == Usage(160, 20, 7, 100, 50)
+    assert final_message(events).usage == Usage(160, 20, 7, 100, 50)
 
 
 @pytest.mark.parametrize(
@@ -230,7 +214,7 @@ async def test_stop_reasons(
     client: AnthropicClient, loopback: LoopbackServer, raw: str, reason: StopReason
 ) -> None:
     loopback.add("POST", PATH, sse(message_start(), text_block(0, "x"), message_end(raw, 3)))
-    message = final(await run(client, user_request()))
+    message = final_message(await collect(client, user_request()))
     assert (message.stop_reason, message.raw_stop_reason) == (reason, raw)
 
 
@@ -243,7 +227,7 @@ async def test_max_tokens_while_streaming_a_tool_call(
         tool_block(1, "toolu_cut", "lookup", '{"query": "long'),
         message_end("max_tokens", 64),
     ))  # fmt: skip
-    message = final(await run(client, user_request(max_tokens=64)))
+    message = final_message(await collect(client, user_request(max_tokens=64)))
     assert message.stop_reason == StopReason.MAX_TOKENS
     assert message.content == "Let me look"
     assert [(c.id, c.arguments) for c in message.tool_calls] == [("toolu_cut", '{"query": "long')]
@@ -262,15 +246,16 @@ async def test_whole_blocks_in_start_events(
         _block(2, tool, []),
         message_end("tool_use", 9),
     ))  # fmt: skip
-    events = await run(client, user_request())
-    message = final(events)
+    events = await collect(client, user_request())
+    message = final_message(events)
     assert message.content == "Whole"
     assert message.reasoning == ""
     assert [(c.id, c.args) for c in message.tool_calls] == [("toolu_w", {"a": [1, 2]})]
-    assert message.provider_metadata["anthropic"]["blocks"] == [
-        {"type": "thinking", "thinking": "", "signature": "only-sig"}
+    assert message.response_parts == [
+        TextPart("Whole"),
+        ReasoningPart("", {"anthropic": {"signature": "only-sig"}}),
+        ToolCallPart("toolu_w"),
     ]
-    assert message.provider_metadata["anthropic"]["positions"] == [1]
 
 
 async def test_server_tool_blocks_are_not_tool_calls(
@@ -284,9 +269,9 @@ async def test_server_tool_blocks_are_not_tool_calls(
         text_block(1, "Found it."),
         message_end("end_turn", 5),
     ))  # fmt: skip
-    events = await run(client, user_request())
+    events = await collect(client, user_request())
     assert not [e for e in events if isinstance(e, ToolCallStartEvent | ToolCallEvent)]
-    message = final(events)
+    message = final_message(events)
     assert (message.content, message.tool_calls) == ("Found it.", [])
 
 
@@ -318,13 +303,13 @@ async def test_non_streamed_reply_gives_the_same_message(
         tool_block(2, "toolu_01", "get_weather", '{"city": "Paris"}'),
         message_end("tool_use", 42),
     ))  # fmt: skip
-    whole = await run(client, user_request(stream=False))
-    streamed = await run(client, user_request(stream=True))
+    whole = await collect(client, user_request(stream=False))
+    streamed = await collect(client, user_request(stream=True))
     assert loopback.requests[0].json().get("stream") is False
     assert [type(e) for e in whole if not isinstance(e, UsageEvent)] == [
         type(e) for e in streamed if not isinstance(e, UsageEvent)
     ]
-    a, b = final(whole), final(streamed)
+    a, b = final_message(whole), final_message(streamed)
     assert a.to_dict() == b.to_dict()
     assert a.usage == Usage(15, 42, 0, 3, 0)
 
@@ -346,14 +331,14 @@ async def test_forced_tool_structured_output_becomes_text(
         tool_block(0, "toolu_s", "book", '{"title": ', '"Dune"}'),
         message_end("tool_use", 12),
     ))  # fmt: skip
-    events = await run(client, user_request("claude-sonnet-4-0", response_schema=BOOK))
+    events = await collect(client, user_request("claude-sonnet-4-0", response_schema=BOOK))
     sent = loopback.requests[0].json()
     assert sent["tool_choice"] == {"type": "tool", "name": "book"}
     assert [t["name"] for t in sent["tools"]] == ["book"]
     assert "output_config" not in sent
     assert [e.content for e in events if isinstance(e, ContentEvent)] == ['{"title": ', '"Dune"}']
     assert not [e for e in events if isinstance(e, ToolCallStartEvent | ToolCallEvent)]
-    message = final(events)
+    message = final_message(events)
     assert json.loads(message.content) == {"title": "Dune"}
     assert message.tool_calls == []
     assert (message.stop_reason, message.raw_stop_reason) == (StopReason.END_TURN, "tool_use")
@@ -364,10 +349,10 @@ async def test_forced_tool_structured_output_non_streamed(
 ) -> None:
     content = [{"type": "tool_use", "id": "toolu_s", "name": "book", "input": {"title": "Dune"}}]
     loopback.add("POST", PATH, Reply.json(_whole_message(content, "tool_use")))
-    events = await run(
+    events = await collect(
         client, user_request("claude-sonnet-4-0", response_schema=BOOK, stream=False)
     )
-    message = final(events)
+    message = final_message(events)
     assert json.loads(message.content) == {"title": "Dune"}
     assert (message.tool_calls, message.stop_reason) == ([], StopReason.END_TURN)
 
@@ -381,7 +366,7 @@ async def test_structured_output_tool_next_to_real_tools(
         message_start(), tool_block(0, "toolu_l", "lookup", "{}"), message_end("tool_use", 5)
     ))  # fmt: skip
     req = user_request("claude-sonnet-4-0", response_schema=BOOK, tools=[SchemaTool("lookup")])
-    message = final(await run(client, req))
+    message = final_message(await collect(client, req))
     sent = loopback.requests[0].json()
     assert "tool_choice" not in sent
     assert [t["name"] for t in sent["tools"]] == ["lookup", "book"]
@@ -396,6 +381,8 @@ async def test_reasoning_events_carry_thinking_text(
         message_start(), thinking_block(0, ["a", "b", "c"], "s"), text_block(1, "ok"),
         message_end("end_turn", 4),
     ))  # fmt: skip
-    events = await run(client, user_request(thinking="low"))
+    events = await collect(client, user_request(thinking="low"))
     assert [e.content for e in events if isinstance(e, ReasoningEvent)] == ["a", "b", "c"]
-    assert final(events).provider_metadata["anthropic"]["blocks"][0]["thinking"] == "abc"
+    assert final_message(events).response_parts[0] == ReasoningPart(
+        "abc", {"anthropic": {"signature": "s"}}
+    )

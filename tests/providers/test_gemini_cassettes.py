@@ -332,12 +332,13 @@ def _assert_events(events: list[StreamEvent], interaction: dict[str, Any]) -> Ch
         assert message.stop_reason == (StopReason.TOOL_USE if calls else StopReason.END_TURN)
     assert [e.usage for e in events if isinstance(e, UsageEvent)] == [_expected_usage(usage)]
     assert message.usage == _expected_usage(usage)
-    kept = [
-        p["thought_signature"]
-        for p in message.provider_metadata.get("gemini", {}).get("parts", [])
-        if "thought_signature" in p
+    kept = [  # every signature, on its part or call, in reply order
+        data["thought_signature"]
+        for item in message.response_items()
+        if "thought_signature" in (data := item.provider_data.get("gemini") or {})
     ]
     assert kept == signatures
+    assert message.provider_metadata == {}
     assert message.metadata["response_id"] == chunks[0]["responseId"]
     return message
 

@@ -217,7 +217,9 @@ async def test_tools_in_gemini_dialect_and_tool_choice(
 async def test_tool_choice_naming_an_unknown_tool_is_a_configuration_error(
     loopback: LoopbackServer,
 ) -> None:
-    events, body = await send(loopback, request(tools=[Weather()], tool_choice="get_time"))
+    req = request(tools=[Weather()])
+    req.tool_choice = "get_time"  # changed after the request checked it
+    events, body = await send(loopback, req)
     assert isinstance(events[-1], ErrorEvent)
     assert isinstance(events[-1].error, ConfigurationError) and body is None
 
@@ -314,21 +316,21 @@ async def test_the_transport_is_httpx2_even_when_aiohttp_is_importable(
     loopback.always("POST", None, OK)
     async with GeminiClient(API_KEY, loopback.url) as client:
         assert await client.stream(request()).text() == "ok"
-        sdk = client._client
+        sdk = client._vendor
         assert sdk is not None
         assert sdk._api_client._use_aiohttp() is False
         assert isinstance(sdk._api_client._async_httpx_client, httpx2.AsyncClient)
-    assert client._client is None
+    assert client._vendor is None
 
 
 async def test_the_client_is_reusable_after_aclose(loopback: LoopbackServer) -> None:
     loopback.always("POST", None, OK)
     client = GeminiClient(API_KEY, loopback.url)
     assert await client.stream(request()).text() == "ok"
-    first = client._client
+    first = client._vendor
     await client.aclose()
     assert await client.stream(request()).text() == "ok"
-    assert client._client is not None and client._client is not first
+    assert client._vendor is not None and client._vendor is not first
     await client.aclose()
     assert API_KEY not in repr(client)
 

@@ -16,7 +16,6 @@ import pytest
 
 from pollytool.errors import InvalidRequestError
 from pollytool.events import (
-    CompleteEvent,
     ContentEvent,
     ErrorEvent,
     ReasoningEvent,
@@ -33,13 +32,9 @@ from pollytool.schema import Schema
 from pollytool.thinking import Thinking
 from tests.fakes.cassettes import cassette_ids, load_cassette
 from tests.fakes.loopback import LoopbackServer
+from tests.providers._contract import collect, final_message
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @dataclass
@@ -51,20 +46,6 @@ class SchemaTool:
 
     async def execute(self, args: dict[str, Any]) -> str:
         return json.dumps(args)
-
-
-async def run(client: OllamaClient, req: CompletionRequest) -> list[StreamEvent]:
-    """All events of one call."""
-    async with client.stream(req) as stream:
-        return [event async for event in stream]
-
-
-def complete_of(events: list[StreamEvent]) -> ChatMessage:
-    """The final message; the stream must end with exactly one ``complete``."""
-    assert not [e for e in events if isinstance(e, ErrorEvent)], events[-1]
-    assert isinstance(events[-1], CompleteEvent)
-    assert sum(isinstance(e, CompleteEvent) for e in events) == 1
-    return events[-1].message
 
 
 WEATHER = SchemaTool(
@@ -129,7 +110,7 @@ def check_events(
 ) -> ChatMessage:
     """The events tell exactly what the recording says (*content* overrides the text when
     the adapter rightly moves part of it into reasoning)."""
-    message = complete_of(events)
+    message = final_message(events)
     text = "".join(e.content for e in events if isinstance(e, ContentEvent))
     thinking = "".join(e.content for e in events if isinstance(e, ReasoningEvent))
     assert text == message.content == (want.content if content is None else content)
@@ -287,7 +268,7 @@ async def test_single_reply_cassette(loopback: LoopbackServer, cassette_id: str)
     loopback.replay(cassette)
     req, summary = SINGLE[cassette_id]
     async with OllamaClient(loopback.url) as client:
-        events = await run(client, req)
+        events = await collect(client, req)
 
     want = recorded(interaction)
     check_events(events, want)
@@ -307,7 +288,7 @@ async def test_thinking_arrives_before_the_answer(loopback: LoopbackServer) -> N
     loopback.replay(load_cassette("ollama/chat__stream_thinking"))
     req, _ = SINGLE["ollama/chat__stream_thinking"]
     async with OllamaClient(loopback.url) as client:
-        events = await run(client, req)
+        events = await collect(client, req)
     kinds = [type(e) for e in events if isinstance(e, ContentEvent | ReasoningEvent)]
     first_content = kinds.index(ContentEvent)
     assert set(kinds[:first_content]) == {ReasoningEvent}
@@ -328,7 +309,7 @@ async def test_tools_unsupported_cassette(loopback: LoopbackServer) -> None:
         stream=False,
     )  # fmt: skip
     async with OllamaClient(loopback.url) as client:
-        events = await run(client, req)
+        events = await collect(client, req)
 
     (event,) = events
     assert isinstance(event, ErrorEvent)
@@ -351,14 +332,14 @@ async def test_parallel_tool_calls_then_answer(loopback: LoopbackServer) -> None
     history = [ChatMessage.user("What time is the tigers game today and should I wear a coat?")]
     req = CompletionRequest("qwen2.5:14b", history, tools=[WEATHER, SEARCH], stream=False)
     async with OllamaClient(loopback.url) as client:
-        answer = check_events(await run(client, req), recorded(first))
+        answer = check_events(await collect(client, req), recorded(first))
         results = {"search": "The tigers game is at 3pm in detroit",
                    "weather": "The weather will be 75° and sunny"}  # fmt: skip
         history += [answer] + [
             ChatMessage.tool_result(call.id, results[call.name]) for call in answer.tool_calls
         ]
         req = CompletionRequest("qwen2.5:14b", history, tools=[WEATHER, SEARCH], stream=False)
-        check_events(await run(client, req), recorded(second))
+        check_events(await collect(client, req), recorded(second))
 
     sent = loopback.requests[1].json()
     assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "tool", "tool"]
@@ -383,7 +364,7 @@ async def test_streamed_tool_calls_over_three_turns(loopback: LoopbackServer) ->
     answers = []
     async with OllamaClient(loopback.url) as client:
         for interaction in interactions[:2]:
-            events = await run(client, CompletionRequest("qwen3:14b", history,
+            events = await collect(client, CompletionRequest("qwen3:14b", history,
                                                          tools=[WEATHER, SEARCH]))  # fmt: skip
             answer = check_events(events, recorded(interaction))
             answers.append(answer)
@@ -391,7 +372,7 @@ async def test_streamed_tool_calls_over_three_turns(loopback: LoopbackServer) ->
                 ChatMessage.tool_result(c.id, results[c.name], tool_name=c.name)
                 for c in answer.tool_calls
             ]
-        events = await run(client, CompletionRequest("qwen3:14b", history,
+        events = await collect(client, CompletionRequest("qwen3:14b", history,
                                                      tools=[WEATHER, SEARCH]))  # fmt: skip
 
     raw = recorded(interactions[2]).content

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pollytool.errors import InvalidRequestError
+from pollytool.errors import ConfigurationError
 from pollytool.messages import (
     ChatMessage,
     ChatMessageToolCall,
@@ -23,14 +23,10 @@ from pollytool.providers.ollama import DEFAULT_HOST, OllamaClient
 from pollytool.request import CompletionRequest
 from pollytool.thinking import Thinking
 from tests.fakes.loopback import LoopbackServer, RecordedRequest, Reply
-from tests.providers.test_ollama_cassettes import WEATHER, SchemaTool, complete_of, run
+from tests.providers._contract import collect, final_message
+from tests.providers.test_ollama_cassettes import WEATHER, SchemaTool
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +54,7 @@ async def sent_body(server: LoopbackServer, req: CompletionRequest) -> dict[str,
     """The body OllamaClient sends for *req* (whose reply must succeed)."""
     server.add("POST", "/api/chat", ok())
     async with OllamaClient(server.url) as client:
-        complete_of(await run(client, req))
+        final_message(await collect(client, req))
     body: dict[str, Any] = server.requests[-1].json()
     return body
 
@@ -217,18 +213,20 @@ async def test_content_ollama_cannot_take_fails_before_sending(
 ) -> None:
     req = CompletionRequest("llava", [ChatMessage.user("What is it?", part)])
     async with OllamaClient(loopback.url) as client:
-        (event,) = await run(client, req)
+        (event,) = await collect(client, req)
     error = getattr(event, "error", None)
-    assert isinstance(error, InvalidRequestError)
+    assert isinstance(error, ConfigurationError)
     assert says in str(error)
     assert loopback.requests == []
 
 
 async def test_tool_choice_naming_an_unknown_tool(loopback: LoopbackServer) -> None:
     async with OllamaClient(loopback.url) as client:
-        (event,) = await run(client, hello(tools=[WEATHER], tool_choice="search"))
+        req = hello(tools=[WEATHER])
+        req.tool_choice = "search"  # changed after the request checked it
+        (event,) = await collect(client, req)
     error = getattr(event, "error", None)
-    assert isinstance(error, InvalidRequestError)
+    assert isinstance(error, ConfigurationError)
     assert "'search'" in str(error) and "weather" in str(error)
     assert loopback.requests == []
 
@@ -240,29 +238,28 @@ def test_host_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert OllamaClient().host == DEFAULT_HOST == "http://localhost:11434"
     monkeypatch.setenv("OLLAMA_HOST", "http://ollama-host:1")
     assert OllamaClient().host == "http://ollama-host:1"
-    monkeypatch.setenv("POLLYTOOL_OLLAMA_BASEURL", "http://polly-host:2")
-    assert OllamaClient().host == "http://polly-host:2"
     assert OllamaClient("http://given:3").host == "http://given:3"
-    assert repr(OllamaClient("http://user:pw@given:3")) == "OllamaClient(host='http://given:3')"
+    assert repr(OllamaClient("http://user:pw@given:3")) == "OllamaClient(base_url='http://given:3')"
 
 
 async def test_environment_host_is_used(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("POLLYTOOL_OLLAMA_BASEURL", loopback.url)
+    monkeypatch.setenv("OLLAMA_HOST", loopback.url)
     loopback.add("POST", "/api/chat", ok("from env"))
     async with OllamaClient() as client:
-        assert complete_of(await run(client, hello())).content == "from env"
+        assert final_message(await collect(client, hello())).content == "from env"
 
 
 async def test_api_key(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLLAMA_API_KEY", "env-key-123456")
+    monkeypatch.setenv("OLLAMA_HOST", loopback.url)
     loopback.add("POST", "/api/chat", ok(), ok())
-    async with OllamaClient(loopback.url) as client:
-        complete_of(await run(client, hello()))
+    async with OllamaClient() as client:
+        final_message(await collect(client, hello()))
         assert "env-key" not in repr(client)
     async with OllamaClient(loopback.url, api_key="given-key-123456") as client:
-        complete_of(await run(client, hello()))
+        final_message(await collect(client, hello()))
     assert [r.headers["authorization"] for r in loopback.requests] == [
         "Bearer env-key-123456",
         "Bearer given-key-123456",
@@ -272,11 +269,11 @@ async def test_api_key(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 async def test_one_connection_pool_reused_and_closed(loopback: LoopbackServer) -> None:
     loopback.add("POST", "/api/chat", ok("1"), ok("2"), ok("3"))
     client = OllamaClient(loopback.url)
-    assert complete_of(await run(client, hello())).content == "1"
-    assert complete_of(await run(client, hello(stream=False))).content == "2"
+    assert final_message(await collect(client, hello())).content == "1"
+    assert final_message(await collect(client, hello(stream=False))).content == "2"
     assert loopback.connections == 1
     await client.aclose()
-    assert complete_of(await run(client, hello())).content == "3"  # usable again
+    assert final_message(await collect(client, hello())).content == "3"  # usable again
     assert loopback.connections == 2
     await client.aclose()
 
@@ -287,8 +284,8 @@ async def test_request_base_url_and_key_apply_to_that_request(loopback: Loopback
         loopback.add("POST", "/api/chat", ok("main"))
         async with OllamaClient(loopback.url) as client:
             req = hello(base_url=other.url, api_key="req-key-123456")
-            assert complete_of(await run(client, req)).content == "other"
-            assert complete_of(await run(client, hello())).content == "main"
+            assert final_message(await collect(client, req)).content == "other"
+            assert final_message(await collect(client, hello())).content == "main"
     assert other.requests[0].headers["authorization"] == "Bearer req-key-123456"
     assert "authorization" not in loopback.requests[0].headers
 
@@ -300,4 +297,4 @@ async def test_router_factory(loopback: LoopbackServer) -> None:
     client = info.load_factory()(api_key=None, base_url=loopback.url)
     assert isinstance(client, OllamaClient)
     async with client:
-        assert complete_of(await run(client, hello())).content == "routed"
+        assert final_message(await collect(client, hello())).content == "routed"

@@ -407,7 +407,7 @@ async def test_a_compatible_server_gets_chat_completions(loopback: LoopbackServe
 async def test_api_openai_com_gets_the_responses_api() -> None:
     client = OpenAIClient(api_key="sk-test-0123456789")
     req = CompletionRequest("gpt-test", [ChatMessage.user("Hi")])
-    assert client._api(req, client._client(req)) == "responses"  # nothing is sent
+    assert client._encode(client._call(req)).api == "responses"  # nothing is sent
     await client.aclose()
 
 
@@ -444,12 +444,15 @@ async def test_keyless_servers_never_get_the_environment_key(
     assert loopback.requests[0].headers["authorization"] == "Bearer pollytool-no-key"
 
 
-async def test_no_key_and_no_base_url() -> None:
+async def test_no_key_and_no_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     async with OpenAIClient() as client:
         events = await collect(client, CompletionRequest("gpt-test", [ChatMessage.user("Hi")]))
     assert isinstance(events[-1], ErrorEvent)
     assert isinstance(events[-1].error, MissingAPIKeyError)
-    assert "POLLYTOOL_OPENAIKEY" in str(events[-1].error)
+    assert "OPENAI_API_KEY" in str(events[-1].error)
+    assert events[-1].error.env_var == "OPENAI_API_KEY"
 
 
 async def test_one_connection_pool_reused_and_reopened_after_aclose(

@@ -2,48 +2,43 @@
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ...errors import MissingAPIKeyError
-from .._base import ProviderClient
-from ._decode import Decoder
-from ._encode import encode_request
+from .._base import CONNECT_TIMEOUT, Call, ProviderClient, Single
+from .._stainless import NO_KEY, for_call
+from ._decode import MessageDecoder, MessageStreamDecoder
+from ._encode import EncodedRequest, encode_request
 from ._errors import map_error
 from ._messages import PROVIDER
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncIterator
 
     import anthropic
 
     from ...errors import PollyError
-    from ...events import StreamEvent
-    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
+    from .._decoder import Decoder
 
 __all__ = ["AnthropicClient"]
 
-_KEY_ENV_VAR = "ANTHROPIC_API_KEY"
 
-
-class AnthropicClient(ProviderClient):
+class AnthropicClient(ProviderClient["anthropic.AsyncAnthropic"]):
     """Claude models through Anthropic's Messages API.
 
     Args:
-        api_key: the API key; ``None`` reads ``ANTHROPIC_API_KEY``. No other credential source
+        api_key: the API key; ``None`` reads ``ANTHROPIC_API_KEY`` (for Anthropic's own
+            endpoint, or the ``ANTHROPIC_BASE_URL`` it goes with). No other credential source
             (auth tokens, profiles on disk) is consulted.
-        base_url: the API root without ``/v1`` (default ``https://api.anthropic.com``, or
-            ``ANTHROPIC_BASE_URL``).
+        base_url: the API root without ``/v1``; ``None`` reads ``ANTHROPIC_BASE_URL``, else
+            ``https://api.anthropic.com``.
         max_retries: retries of the SDK for 408/409/429/5xx/529 and connection failures,
             honouring ``retry-after``; a stream that has started is never retried.
-        timeout: seconds for connecting and between bytes received (the SDK default is 600,
-            connect 5). ``CompletionRequest.timeout`` limits a whole call on top of it.
+        timeout: seconds to wait for each piece of the reply (at most 10 s to connect).
+            ``CompletionRequest.timeout`` limits a whole call on top of it.
 
-    One ``anthropic.AsyncAnthropic`` (one connection pool) is created on first use and shared
-    by all calls, including calls that override ``api_key`` or ``base_url`` per request;
-    :meth:`aclose` (or ``async with``) closes it. Request options are documented in
-    :mod:`pollytool.providers.anthropic`::
+    Request options are documented in :mod:`pollytool.providers.anthropic`; the rest of the
+    contract is :class:`~pollytool.providers._base.ProviderClient`'s::
 
         async with AnthropicClient(api_key=key) as claude:
             req = CompletionRequest("claude-sonnet-4-6", [ChatMessage.user("Hi")],
@@ -51,78 +46,54 @@ class AnthropicClient(ProviderClient):
             print(await claude.stream(req).text())
     """
 
-    provider = PROVIDER
+    provider: ClassVar[str] = PROVIDER
+    api_key_env: ClassVar[tuple[str, ...]] = ("ANTHROPIC_API_KEY",)
+    base_url_env: ClassVar[tuple[str, ...]] = ("ANTHROPIC_BASE_URL",)
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        max_retries: int = 2,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(api_key=api_key or os.environ.get(_KEY_ENV_VAR) or None)
-        self._base_url = base_url
-        self._max_retries = max_retries
-        self._timeout = timeout
-        self._client: anthropic.AsyncAnthropic | None = None
+    def _build_vendor(self) -> anthropic.AsyncAnthropic:
+        import anthropic
 
-    def __repr__(self) -> str:
-        return f"AnthropicClient(base_url={self._base_url!r})"
+        return anthropic.AsyncAnthropic(
+            api_key=self.api_key or NO_KEY,
+            base_url=self.base_url,
+            max_retries=self.max_retries,
+            timeout=anthropic.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)),
+        )
 
-    async def aclose(self) -> None:
-        """Close the connection pool (a later call opens a new one)."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
+    async def _close_vendor(self, vendor: anthropic.AsyncAnthropic) -> None:
+        await vendor.close()
 
-    def _vendor(self, req: CompletionRequest) -> anthropic.AsyncAnthropic:
-        api_key = req.api_key or self._api_key
-        if not api_key:
-            raise MissingAPIKeyError(
-                f"no Anthropic API key: pass api_key= or set {_KEY_ENV_VAR}",
-                provider=PROVIDER,
-                env_var=_KEY_ENV_VAR,
-            )
-        if self._client is None:
-            import anthropic
+    def _encode(self, call: Call) -> EncodedRequest:
+        return encode_request(call.req)
 
-            options: dict[str, Any] = {}
-            if self._timeout is not None:
-                options["timeout"] = self._timeout
-            self._client = anthropic.AsyncAnthropic(
-                api_key=api_key,
-                base_url=self._base_url,
-                max_retries=self._max_retries,
-                **options,
-            )
-        client = self._client
-        if api_key != client.api_key or (req.base_url and req.base_url != self._base_url):
-            client = client.with_options(api_key=api_key, base_url=req.base_url or self._base_url)
-        return client
-
-    async def _events(
-        self, req: CompletionRequest, acc: StreamAccumulator
-    ) -> AsyncGenerator[StreamEvent, None]:
-        encoded = encode_request(req)
-        client = self._vendor(req)
-        decoder = Decoder(acc, encoded.output_tool)
+    async def _open(
+        self, vendor: anthropic.AsyncAnthropic, call: Call, body: EncodedRequest
+    ) -> AsyncIterator[Any]:
+        vendor = for_call(self, vendor, call)
+        req = call.req
         if req.stream:
             options: dict[str, Any] = {} if req.timeout is None else {"timeout": req.timeout}
-            stream = await client.messages.create(**encoded.params, **options, stream=True)
-            async with stream:
-                async for raw in stream:
-                    event = decoder.event(raw)
-                    if event is not None:
-                        yield event
-            return
+            stream: AsyncIterator[Any] = await vendor.messages.create(
+                **body.params, **options, stream=True
+            )
+            return stream
         # An explicit timeout also turns off the SDK's refusal of long non-streamed calls
         # (max_tokens above ~21k), which the thinking budgets can reach.
-        message = await client.messages.create(
-            **encoded.params, timeout=req.timeout or client.timeout, stream=False
+        message = await vendor.messages.create(
+            **body.params, timeout=req.timeout or vendor.timeout, stream=False
         )
-        for event in decoder.message(message):
-            yield event
+        return Single(message)
 
-    def _map_error(self, exc: Exception) -> PollyError:
-        return map_error(exc, self._secrets()) or super()._map_error(exc)
+    def _decoder(
+        self,
+        call: Call,
+        body: EncodedRequest,
+        stream: AsyncIterator[Any],
+        acc: StreamAccumulator,
+    ) -> Decoder:
+        if call.req.stream:
+            return MessageStreamDecoder(acc, body.output_tool)
+        return MessageDecoder(acc, body.output_tool)
+
+    def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
+        return map_error(exc, call.secrets)

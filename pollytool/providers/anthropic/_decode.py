@@ -1,15 +1,15 @@
 """Messages API responses (stream events or a whole message) → pollytool events.
 
-One :class:`Decoder` per response feeds the shared
-:class:`~pollytool.providers._accumulator.StreamAccumulator`:
+A :class:`MessageStreamDecoder` (streamed) or :class:`MessageDecoder` (whole) per response
+feeds the shared :class:`~pollytool.providers._accumulator.StreamAccumulator`:
 
 * ``text`` blocks → ``content``; ``thinking`` blocks → ``reasoning``; ``tool_use`` blocks →
   ``tool_call_start`` / ``tool_call_delta`` / ``tool_call`` (keyed by the block index, so
   several calls per turn work). Server-side blocks (web search and the like) are skipped.
-* ``thinking`` (text + signature) and ``redacted_thinking`` blocks are kept, unchanged, in the
-  final message's ``provider_metadata["anthropic"]`` as ``{"blocks": [...], "positions":
-  [...]}``; a position is the number of text/tool_use blocks before that block. The encoder
-  replays them there on the next turn, which Anthropic requires for thinking with tools.
+* Every block is a response part in order; ``thinking`` blocks are reasoning parts carrying
+  ``{"anthropic": {"signature": ...}}``, ``redacted_thinking`` blocks empty reasoning parts
+  carrying ``{"anthropic": {"redacted_data": ...}}``. The encoder replays them, unchanged and
+  where they stood, on the next turn, which Anthropic requires for thinking with tools.
 * The tool that carries structured output on older models becomes ``content`` text and is
   not reported as a tool call.
 * Usage counts are cumulative: each report replaces the previous one. ``input_tokens`` is the
@@ -28,8 +28,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ...messages import StopReason, Usage
+from .._decoder import NO_EVENTS, Decoder
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from anthropic.types import (
         ContentBlock,
         Message,
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
     from ...events import StreamEvent
     from .._accumulator import StreamAccumulator
 
-__all__ = ["Decoder"]
+__all__ = ["MessageDecoder", "MessageStreamDecoder"]
 
 _STOP_REASONS = {
     "end_turn": StopReason.END_TURN,
@@ -58,8 +61,8 @@ _STOP_REASONS = {
 _TOOL, _OUTPUT, _THINKING = "tool", "output", "thinking"
 
 
-class Decoder:
-    """Turns one response into events (see the module docstring).
+class _BlockDecoder(Decoder):
+    """Content blocks → events; shared by the streamed and the whole response.
 
     Args:
         acc: the accumulator of this response.
@@ -67,7 +70,6 @@ class Decoder:
     """
 
     __slots__ = (
-        "_acc",
         "_cache_read",
         "_cache_write",
         "_input_tokens",
@@ -75,66 +77,32 @@ class Decoder:
         "_output_tool",
         "_start_input",
         "_thinking",
-        "_visible",
     )
 
     def __init__(self, acc: StreamAccumulator, output_tool: str | None = None) -> None:
-        self._acc = acc
+        super().__init__(acc)
         self._output_tool = output_tool
         self._kinds: dict[int, str] = {}
         self._start_input: dict[int, object] = {}
-        self._thinking: dict[int, tuple[list[str], list[str], int]] = {}
-        self._visible = 0
+        self._thinking: dict[int, tuple[Any, list[str]]] = {}  # index -> (part, signature)
         self._input_tokens = 0
         self._cache_read = 0
         self._cache_write = 0
 
-    # ------------------------------------------------------------------ streaming
-
-    def event(self, event: RawMessageStreamEvent) -> StreamEvent | None:
-        """The event (if any) for one stream event."""
-        if event.type == "content_block_delta":
-            return self._delta(event.index, event.delta)
-        if event.type == "content_block_start":
-            return self._start(event.index, event.content_block)
-        if event.type == "content_block_stop":
-            return self._stop(event.index)
-        if event.type == "message_delta":
-            self._stop_reason(event.delta.stop_reason)
-            return self._usage(event.usage)
-        if event.type == "message_start":
-            self._identify(event.message)
-            return self._usage(event.message.usage)
-        return None
-
-    # ------------------------------------------------------------------ whole message
-
-    def message(self, message: Message) -> list[StreamEvent]:
-        """The events of a non-streamed response, the same as its stream would give."""
-        events: list[StreamEvent | None] = []
-        self._identify(message)
-        for index, block in enumerate(message.content):
-            events.append(self._start(index, block))
-            if block.type == "tool_use":
-                events.append(self._input(index, json.dumps(block.input)))
-            events.append(self._stop(index))
-        self._stop_reason(message.stop_reason)
-        events.append(self._usage(message.usage))
-        return [event for event in events if event is not None]
-
     # ------------------------------------------------------------------ blocks
 
     def _start(self, index: int, block: ContentBlock) -> StreamEvent | None:
-        acc = self._acc
+        acc = self.acc
         if block.type == "text":
-            self._visible += 1
+            acc.start_part("text")
             return acc.text(block.text)
         if block.type == "thinking":
             self._kinds[index] = _THINKING
-            self._thinking[index] = ([block.thinking], [block.signature], self._visible)
+            self._thinking[index] = (acc.start_part("reasoning"), [block.signature])
             return acc.reasoning(block.thinking)
         if block.type == "redacted_thinking":
-            self._keep({"type": "redacted_thinking", "data": block.data}, self._visible)
+            acc.start_part("reasoning", {"redacted_data": block.data})
+            acc.end_part()
             return None
         if block.type == "tool_use":
             self._start_input[index] = block.input
@@ -142,20 +110,16 @@ class Decoder:
                 self._kinds[index] = _OUTPUT
                 return None
             self._kinds[index] = _TOOL
-            self._visible += 1
             return acc.start_tool_call(index, block.id, block.name)
         return None
 
     def _delta(self, index: int, delta: RawContentBlockDelta) -> StreamEvent | None:
         if delta.type == "text_delta":
-            return self._acc.text(delta.text)
+            return self.acc.text(delta.text)
         if delta.type == "input_json_delta":
             return self._input(index, delta.partial_json)
         if delta.type == "thinking_delta":
-            state = self._thinking.get(index)
-            if state is not None:
-                state[0].append(delta.thinking)
-            return self._acc.reasoning(delta.thinking)
+            return self.acc.reasoning(delta.thinking)
         if delta.type == "signature_delta":
             state = self._thinking.get(index)
             if state is not None:
@@ -168,42 +132,35 @@ class Decoder:
             return None
         self._start_input.pop(index, None)
         if kind == _TOOL:
-            return self._acc.tool_call_delta(index, partial_json)
-        return self._acc.text(partial_json)
+            return self.acc.tool_call_delta(index, partial_json)
+        return self.acc.text(partial_json)
 
-    def _stop(self, index: int) -> StreamEvent | None:
+    def _stop(self, index: int) -> Sequence[StreamEvent]:
         kind = self._kinds.pop(index, None)
         if kind == _THINKING:
-            thinking, signature, position = self._thinking.pop(index)
-            block = {"type": "thinking", "thinking": "".join(thinking)}
-            block["signature"] = "".join(signature)
-            self._keep(block, position)
-            return None
+            part, signature = self._thinking.pop(index)
+            self.acc.part_data(part, {"signature": "".join(signature)})
+            return NO_EVENTS
         # Arguments that came whole in the start block instead of as deltas.
         whole = json.dumps(self._start_input.pop(index)) if index in self._start_input else None
         if kind == _TOOL:
-            return self._acc.finish_tool_call(index, whole)
+            return self.acc.finish_tool_call(index, whole)
         if kind == _OUTPUT:
-            return self._acc.text(whole)
-        return None
-
-    def _keep(self, block: dict[str, Any], position: int) -> None:
-        meta = self._acc.metadata
-        meta.setdefault("blocks", []).append(block)
-        meta.setdefault("positions", []).append(position)
+            return _one(self.acc.text(whole))
+        return NO_EVENTS
 
     # ------------------------------------------------------------------ message level
 
     def _identify(self, message: Message) -> None:
-        self._acc.message_metadata.update(id=message.id, model=message.model)
+        self.acc.message_metadata.update(id=message.id, model=message.model)
 
     def _stop_reason(self, raw: str | None) -> None:
         if raw is None:
             return
         reason = _STOP_REASONS.get(raw, StopReason.END_TURN)
-        if reason == StopReason.TOOL_USE and not self._acc.has_tool_calls:
+        if reason == StopReason.TOOL_USE and not self.acc.has_tool_calls:
             reason = StopReason.END_TURN  # only the structured-output tool was called
-        self._acc.set_stop_reason(reason, raw)
+        self.acc.set_stop_reason(reason, raw)
 
     def _usage(self, usage: AnthropicUsage | MessageDeltaUsage) -> StreamEvent:
         if usage.input_tokens is not None:
@@ -213,7 +170,7 @@ class Decoder:
         if usage.cache_creation_input_tokens is not None:
             self._cache_write = usage.cache_creation_input_tokens
         details = usage.output_tokens_details
-        return self._acc.set_usage(
+        return self.acc.set_usage(
             Usage(
                 input_tokens=self._input_tokens + self._cache_read + self._cache_write,
                 output_tokens=usage.output_tokens,
@@ -222,3 +179,54 @@ class Decoder:
                 cache_write_tokens=self._cache_write,
             )
         )
+
+
+class MessageStreamDecoder(_BlockDecoder):
+    """A streamed reply: ``RawMessageStreamEvent`` items, from ``message_start`` to the end
+    marker ``message_stop``; an ``event: error`` raises inside the SDK."""
+
+    __slots__ = ()
+
+    def feed(self, item: RawMessageStreamEvent) -> Sequence[StreamEvent]:
+        if item.type == "content_block_delta":
+            return _one(self._delta(item.index, item.delta))
+        if item.type == "content_block_start":
+            return _one(self._start(item.index, item.content_block))
+        if item.type == "content_block_stop":
+            return self._stop(item.index)
+        if item.type == "message_delta":
+            self._stop_reason(item.delta.stop_reason)
+            return (self._usage(item.usage),)
+        if item.type == "message_start":
+            self.started = True
+            self._identify(item.message)
+            return (self._usage(item.message.usage),)
+        if item.type == "message_stop":
+            self.finished = True
+        return NO_EVENTS
+
+
+class MessageDecoder(_BlockDecoder):
+    """A whole reply: one ``Message`` item, decoded into the events its stream would give."""
+
+    __slots__ = ()
+
+    def feed(self, item: Message) -> Sequence[StreamEvent]:
+        content = getattr(item, "content", None)
+        if not isinstance(content, list) or getattr(item, "type", None) != "message":
+            return NO_EVENTS  # not a Messages API response
+        self.started = self.finished = True
+        events: list[StreamEvent | None] = []
+        self._identify(item)
+        for index, block in enumerate(content):
+            events.append(self._start(index, block))
+            if block.type == "tool_use":
+                events.append(self._input(index, json.dumps(block.input)))
+            events.extend(self._stop(index))
+        self._stop_reason(item.stop_reason)
+        events.append(self._usage(item.usage))
+        return [event for event in events if event is not None]
+
+
+def _one(event: StreamEvent | None) -> Sequence[StreamEvent]:
+    return NO_EVENTS if event is None else (event,)

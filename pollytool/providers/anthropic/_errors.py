@@ -32,13 +32,13 @@ from ...errors import (
     ServerError,
     redact,
 )
-from .._errors import error_for_status, transport_error
+from .._errors import Phrase, PhraseTable, error_for_status, phrase_error, transport_error
 from ._messages import PROVIDER
 
 if TYPE_CHECKING:
     import anthropic
 
-__all__ = ["map_error"]
+__all__ = ["PHRASES", "map_error"]
 
 # Anthropic's error types (https://docs.anthropic.com/en/api/errors).
 _TYPE_CLASSES: dict[str, type[APIStatusError]] = {
@@ -53,8 +53,16 @@ _TYPE_CLASSES: dict[str, type[APIStatusError]] = {
     "overloaded_error": OverloadedError,
 }
 
-# How Anthropic words a prompt that does not fit the context window.
-_CONTEXT_MARKERS = ("prompt is too long", "exceed context limit", "context window")
+#: How Anthropic words a prompt that does not fit the context window (a plain 400
+#: ``invalid_request_error`` otherwise).
+PHRASES: PhraseTable = (
+    Phrase(r"prompt is too long", ContextLengthError, "context_length_exceeded",
+           "prompt is too long: 210000 tokens > 200000 maximum"),
+    Phrase(r"exceed context limit", ContextLengthError, "context_length_exceeded",
+           "input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000"),
+    Phrase(r"context window", ContextLengthError, "context_length_exceeded",
+           "The request exceeds the model's context window."),
+)  # fmt: skip
 
 
 def map_error(exc: Exception, secrets: tuple[str, ...]) -> PollyError | None:
@@ -96,24 +104,22 @@ def _status_error(exc: anthropic.APIStatusError, secrets: tuple[str, ...]) -> Po
         )
     if status != 200 and cls is not OverloadedError:
         cls = None  # the HTTP status decides, except for an overloaded error
-    if (status == 400 or cls is InvalidRequestError) and _is_context_overflow(message):
-        cls = ContextLengthError
+    code = exc.error_code or error_type
+    if (status == 400 or cls is InvalidRequestError) and (
+        phrase := phrase_error(message, PHRASES)
+    ) is not None:
+        cls, code = phrase.cls, phrase.code
     return error_for_status(
         status,
         message,
         provider=PROVIDER,
         headers=exc.response.headers,
         request_id=exc.request_id or _body_request_id(exc.body),
-        code=exc.error_code or error_type,
+        code=code,
         body=exc.body,
         cls=cls,
         secrets=secrets,
     )
-
-
-def _is_context_overflow(message: str) -> bool:
-    lowered = message.lower()
-    return any(marker in lowered for marker in _CONTEXT_MARKERS)
 
 
 def _body_request_id(body: object) -> str | None:

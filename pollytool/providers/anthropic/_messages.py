@@ -6,10 +6,12 @@ Rules (each one fixes a way a request could be rejected or lose information):
 * Consecutive messages of one role become one API message. In particular all tool results of
   a turn form ONE user message of ``tool_result`` blocks, ordered like the calls of the
   assistant turn before them, with ``is_error`` for failed tools.
-* An assistant turn replays the thinking and redacted-thinking blocks kept in
-  ``provider_metadata["anthropic"]`` unchanged and where they stood (first, normally), then
-  its text and ``tool_use`` blocks. An assistant message with neither text nor tool calls is
-  left out, and so is a user message with no content: empty blocks are never sent.
+* An assistant turn is sent as its response items (see :mod:`pollytool.messages`): thinking
+  and redacted-thinking blocks Anthropic produced go back unchanged and where they stood,
+  between its text and ``tool_use`` blocks (a history saved by an earlier version, with the
+  blocks in ``provider_metadata``, goes back the same way). An assistant message with
+  neither text nor tool calls is left out, and so is a user message with no content: empty
+  blocks are never sent.
 * Images go as base64 (:class:`ImagePart`, ``data:`` URLs) or URL sources
   (:class:`ImageURLPart`); PDFs and plain text files as ``document`` blocks.
 """
@@ -17,6 +19,7 @@ Rules (each one fixes a way a request could be rejected or lose information):
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 from ...errors import ConfigurationError, ToolArgumentsError
@@ -28,7 +31,11 @@ from ...messages import (
     ImagePart,
     ImageURLPart,
     MessageRole,
+    ReasoningPart,
+    ResponsePart,
     TextPart,
+    ToolCallPart,
+    UnknownPart,
 )
 
 __all__ = ["PROVIDER", "encode_history"]
@@ -103,6 +110,8 @@ def _part_block(part: ContentPart) -> Block | None:
             return _titled({"type": "document", "source": source}, part.filename)
         _require_pdf(part.mime_type, part.filename)
         return _titled(_base64_block("document", part.mime_type, part.data), part.filename)
+    if isinstance(part, UnknownPart):
+        raise part.unsendable()
     _require_pdf(part.mime_type, part.filename)
     document = {"type": "document", "source": {"type": "url", "url": part.url}}
     return _titled(document, part.filename)
@@ -159,22 +168,42 @@ def _tool_results(results: list[ChatMessage], call_order: dict[str, int]) -> lis
 
 
 def _assistant_blocks(msg: ChatMessage) -> list[Block]:
-    visible = _text_blocks(msg)
-    visible.extend(
-        {"type": "tool_use", "id": call.id, "name": call.name, "input": _call_input(call)}
-        for call in msg.tool_calls
-    )
-    if not visible:
-        return []
-    kept = _kept_blocks(msg)
-    if not kept:
-        return visible
+    if not msg.response_parts:
+        legacy = _from_earlier_layout(msg)
+        if legacy is None:  # the common case: text, then tool calls
+            visible = _text_blocks(msg)
+            visible.extend(_tool_use(call) for call in msg.tool_calls)
+            return visible
+        msg = legacy
     blocks: list[Block] = []
-    for slot in range(len(visible) + 1):
-        blocks.extend(block for position, block in kept if min(position, len(visible)) == slot)
-        if slot < len(visible):
-            blocks.append(visible[slot])
-    return blocks
+    visible_count = 0
+    for item in msg.response_items():
+        if isinstance(item, ChatMessageToolCall):
+            blocks.append(_tool_use(item))
+            visible_count += 1
+        elif isinstance(item, TextPart):
+            if item.text:
+                blocks.append({"type": "text", "text": item.text})
+                visible_count += 1
+        elif (block := _thinking_block(item)) is not None:
+            blocks.append(block)
+    return blocks if visible_count else []
+
+
+def _tool_use(call: ChatMessageToolCall) -> Block:
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": _call_input(call)}
+
+
+def _thinking_block(part: ReasoningPart) -> Block | None:
+    """A reasoning part Anthropic produced, as the block it came in (others are not sent)."""
+    data = part.provider_data.get(PROVIDER)
+    if not isinstance(data, dict):
+        return None
+    if "redacted_data" in data:
+        return {"type": "redacted_thinking", "data": data["redacted_data"]}
+    if "signature" in data:
+        return {"type": "thinking", "thinking": part.text, "signature": data["signature"]}
+    return None
 
 
 def _call_input(call: ChatMessageToolCall) -> dict[str, Any]:
@@ -186,16 +215,34 @@ def _call_input(call: ChatMessageToolCall) -> dict[str, Any]:
         return {}
 
 
-def _kept_blocks(msg: ChatMessage) -> list[tuple[int, Block]]:
-    """The thinking blocks kept by the decoder, each with the number of text/tool_use blocks
-    that came before it in the response."""
+def _from_earlier_layout(msg: ChatMessage) -> ChatMessage | None:
+    """A message saved by an earlier version, which kept thinking blocks in
+    ``provider_metadata["anthropic"]`` as ``{"blocks": [...], "positions": [...]}`` (a
+    position: how many text and tool_use blocks came before the block), with those blocks as
+    response parts; ``None`` when it has none."""
     meta = msg.provider_metadata.get(PROVIDER)
-    if not isinstance(meta, dict):
-        return []
-    blocks = meta.get("blocks")
-    if not isinstance(blocks, list):
-        return []
+    blocks = meta.get("blocks") if isinstance(meta, dict) else None
+    if not isinstance(meta, dict) or not isinstance(blocks, list) or not blocks:
+        return None
     positions = meta.get("positions")
     if not isinstance(positions, list) or len(positions) != len(blocks):
         positions = [0] * len(blocks)
-    return [(int(p), b) for p, b in zip(positions, blocks, strict=True) if isinstance(b, dict)]
+    texts = [msg.content, *(p.text for p in msg.parts if isinstance(p, TextPart))]
+    visible: list[ResponsePart] = [TextPart(text) for text in texts if text]
+    visible.extend(ToolCallPart(call.id) for call in msg.tool_calls)
+    kept = [(int(p), b) for p, b in zip(positions, blocks, strict=True) if isinstance(b, dict)]
+    parts: list[ResponsePart] = []
+    for slot in range(len(visible) + 1):
+        for position, block in kept:
+            if min(position, len(visible)) == slot:
+                parts.append(_earlier_block(block))
+        if slot < len(visible):
+            parts.append(visible[slot])
+    return dataclasses.replace(msg, response_parts=parts)
+
+
+def _earlier_block(block: dict[str, Any]) -> ReasoningPart:
+    if block.get("type") == "redacted_thinking":
+        return ReasoningPart("", {PROVIDER: {"redacted_data": block.get("data", "")}})
+    data = {"signature": block.get("signature", "")}
+    return ReasoningPart(str(block.get("thinking", "")), {PROVIDER: data})

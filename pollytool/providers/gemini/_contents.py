@@ -60,7 +60,10 @@ def encode_contents(messages: list[ChatMessage]) -> tuple[list[dict[str, Any]], 
                 system.append(message.text)
         elif message.role == MessageRole.ASSISTANT:
             call_names.update((c.id, c.name) for c in message.tool_calls)
-            parts = model_parts(message) + [_part(p) for p in message.parts]
+            parts, with_text = model_parts(message)
+            parts += [
+                _part(p) for p in message.parts if not (with_text and isinstance(p, TextPart))
+            ]
             if parts:
                 contents.append({"role": "model", "parts": parts})
         else:

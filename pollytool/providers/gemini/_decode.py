@@ -4,8 +4,9 @@
 * ``function_call`` parts arrive whole (arguments as a dict) → ``tool_call_start``, one
   ``tool_call_delta`` with the arguments' JSON and ``tool_call``. Gemini often sends no call
   id; a unique one is made up and used to match the function response next turn.
-* ``thought_signature`` on any part → recorded with the part's position in
-  ``provider_metadata["gemini"]`` (see :mod:`pollytool.providers.gemini._layout`).
+* ``thought_signature`` on any part → that part's provider data: on the tool call, or on a
+  text or thought part of its own in ``response_parts`` (see
+  :mod:`pollytool.providers.gemini._layout`).
 * Usage comes with every chunk (cumulative); the last report is sent once, at the end:
   ``input_tokens`` = prompt (+ tool-use prompt) tokens, ``output_tokens`` = candidate tokens
   **plus thought tokens** (Gemini bills thoughts as output), ``reasoning_tokens`` = thought
@@ -24,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...messages import StopReason, Usage
 from .._accumulator import new_tool_call_id
-from ._layout import LayoutRecorder
+from .._decoder import Decoder
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from google.genai import types
 
     from ...events import StreamEvent
@@ -69,20 +72,25 @@ def usage_from(meta: types.GenerateContentResponseUsageMetadata) -> Usage:
     )
 
 
-class ResponseDecoder:
-    """Feeds one response's chunks (or its single non-streamed body) into an accumulator."""
+class ResponseDecoder(Decoder):
+    """Feeds one response's chunks (or its single non-streamed body) into an accumulator.
 
-    __slots__ = ("_acc", "_layout", "_usage")
+    A chunk with candidates, usage or prompt feedback starts the response; a
+    ``finish_reason`` (or a blocked prompt) is its end marker."""
+
+    __slots__ = ("_usage",)
 
     def __init__(self, acc: StreamAccumulator) -> None:
-        self._acc = acc
-        self._layout = LayoutRecorder()
+        super().__init__(acc)
         self._usage: types.GenerateContentResponseUsageMetadata | None = None
 
-    def feed(self, chunk: types.GenerateContentResponse) -> list[StreamEvent]:
+    def feed(self, item: types.GenerateContentResponse) -> Sequence[StreamEvent]:
         """The events of one chunk."""
-        acc = self._acc
+        chunk = item
+        acc = self.acc
         events: list[StreamEvent] = []
+        if chunk.candidates or chunk.usage_metadata is not None or chunk.prompt_feedback:
+            self.started = True
         if chunk.usage_metadata is not None:
             self._usage = chunk.usage_metadata
         if chunk.response_id and "response_id" not in acc.message_metadata:
@@ -91,6 +99,7 @@ class ResponseDecoder:
                 acc.message_metadata["model_version"] = chunk.model_version
         feedback = chunk.prompt_feedback
         if feedback is not None and feedback.block_reason is not None:
+            self.finished = True
             acc.set_stop_reason(StopReason.CONTENT_FILTER, _name(feedback.block_reason))
             if feedback.block_reason_message:
                 acc.message_metadata["block_reason_message"] = feedback.block_reason_message
@@ -101,39 +110,37 @@ class ResponseDecoder:
             for part in candidate.content.parts or ():
                 self._part(part, events)
         if candidate.finish_reason is not None:
+            self.finished = True
             raw = _name(candidate.finish_reason)
             acc.set_stop_reason(stop_reason(raw), raw)
         return events
 
     def _part(self, part: types.Part, events: list[StreamEvent]) -> None:
-        acc = self._acc
+        acc = self.acc
+        signature = part.thought_signature
+        data = {"thought_signature": signature} if signature is not None else None
         call = part.function_call
         if call is not None:
             call_id = call.id or new_tool_call_id()
             arguments = json.dumps(call.args or {}, ensure_ascii=False)
-            events.extend(acc.whole_tool_call(call_id, call.name or "", arguments))
-            self._layout.function_call(call_id, part.thought_signature)
+            events.extend(acc.whole_tool_call(call_id, call.name or "", arguments, data))
             return
         text = part.text
         if text is None:
-            if part.thought_signature is None:
+            if signature is None:
                 return  # inline data, code execution and other parts pollytool does not model
             text = ""  # a part with only a signature is remembered as an empty text part
-        event: StreamEvent | None
-        if part.thought:
-            event = acc.reasoning(text)
-            self._layout.text("thought", text, part.thought_signature)
-        else:
-            event = acc.text(text)
-            self._layout.text("text", text, part.thought_signature)
+        if data is not None:  # a signed piece is a part of its own
+            acc.start_part("reasoning" if part.thought else "text", data)
+        event = acc.reasoning(text) if part.thought else acc.text(text)
+        if data is not None:
+            acc.end_part()
         if event is not None:
             events.append(event)
 
-    def finish(self) -> list[StreamEvent]:
+    def finish(self) -> Sequence[StreamEvent]:
         """The events due when the response has ended (the final usage)."""
-        layout = self._layout.metadata()
-        if layout is not None:
-            self._acc.metadata.update(layout)
+        self.check_complete()
         if self._usage is None:
-            return []
-        return [self._acc.set_usage(usage_from(self._usage))]
+            return ()
+        return (self.acc.set_usage(usage_from(self._usage)),)

@@ -21,9 +21,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-from google.genai import types
-
 from ...errors import ConfigurationError
 from ...tools.base import tool_spec
 from ._contents import encode_contents
@@ -31,24 +28,28 @@ from ._dialect import to_gemini
 from ._thinking import thinking_config
 
 if TYPE_CHECKING:
+    from google.genai import types
+
     from ...request import CompletionRequest
 
 __all__ = ["encode_request"]
 
-_MODES = {
-    "auto": types.FunctionCallingConfigMode.AUTO,
-    "none": types.FunctionCallingConfigMode.NONE,
-    "required": types.FunctionCallingConfigMode.ANY,
-}
+#: ``FunctionCallingConfig.mode`` for each ``tool_choice`` keyword.
+_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
 
 def encode_request(
-    req: CompletionRequest, http_options: types.HttpOptions | None = None
+    req: CompletionRequest, http_options: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], types.GenerateContentConfig]:
-    """The ``contents`` and ``config`` for ``generate_content(_stream)``."""
+    """The ``contents`` and ``config`` for ``generate_content(_stream)``; *http_options*
+    are the fields of a per-request ``types.HttpOptions``. Needs the SDK imported (the client
+    is built first)."""
+    import pydantic
+    from google.genai import types
+
     contents, system = encode_contents(req.messages)
     fields: dict[str, Any] = {
-        "automatic_function_calling": types.AutomaticFunctionCallingConfig(disable=True),
+        "automatic_function_calling": {"disable": True},
         "automatic_continuation": False,
         "system_instruction": system,
         "temperature": req.temperature,
@@ -72,28 +73,27 @@ def encode_request(
 def _tools(req: CompletionRequest) -> dict[str, Any]:
     specs = [tool_spec(t) for t in req.tools]
     declarations = [
-        types.FunctionDeclaration(
-            name=spec.name,
-            description=spec.description or None,
-            parameters_json_schema=to_gemini(spec.parameters),
-        )
+        {
+            "name": spec.name,
+            "description": spec.description or None,
+            "parameters_json_schema": to_gemini(spec.parameters),
+        }
         for spec in specs
     ]
-    fields: dict[str, Any] = {"tools": [types.Tool(function_declarations=declarations)]}
+    fields: dict[str, Any] = {"tools": [{"function_declarations": declarations}]}
     choice = req.tool_choice
     if choice is None:
         return fields
+    calling: dict[str, Any]
     if choice in _MODES:
-        calling = types.FunctionCallingConfig(mode=_MODES[choice])
+        calling = {"mode": _MODES[choice]}
     elif any(spec.name == choice for spec in specs):
-        calling = types.FunctionCallingConfig(
-            mode=types.FunctionCallingConfigMode.ANY, allowed_function_names=[choice]
-        )
+        calling = {"mode": "ANY", "allowed_function_names": [choice]}
     else:
         names = ", ".join(spec.name for spec in specs)
         raise ConfigurationError(
             f"tool_choice {choice!r} is neither auto, none, required nor one of the "
             f"request's tools ({names})"
         )
-    fields["tool_config"] = types.ToolConfig(function_calling_config=calling)
+    fields["tool_config"] = {"function_calling_config": calling}
     return fields

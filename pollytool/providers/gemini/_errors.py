@@ -20,28 +20,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
-from google.genai import errors as genai_errors
+from typing import TYPE_CHECKING, Any
 
 from ...errors import (
     AuthenticationError,
+    ContextLengthError,
     OverloadedError,
     PollyError,
     ResponseError,
     redact,
 )
-from .._errors import error_for_status, transport_error
+from .._errors import Phrase, PhraseTable, error_for_status, phrase_error, transport_error
 
-__all__ = ["map_error"]
+if TYPE_CHECKING:
+    from google.genai import errors as genai_errors
+
+__all__ = ["PHRASES", "map_error"]
 
 PROVIDER = "gemini"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
+#: Gemini's wording for a prompt longer than the context window (a plain 400
+#: ``INVALID_ARGUMENT`` otherwise).
+PHRASES: PhraseTable = (
+    Phrase(r"exceeds the maximum number of tokens", ContextLengthError,
+           "context_length_exceeded",
+           "The input token count (1048577) exceeds the maximum number of tokens allowed "
+           "(1048576)."),
+)  # fmt: skip
+
 
 def map_error(exc: BaseException, *, secrets: tuple[str, ...]) -> PollyError:
     """The typed error for anything the SDK raised."""
+    from google.genai import errors as genai_errors
+
     if isinstance(exc, PollyError):
         return exc
     if isinstance(exc, genai_errors.APIError):
@@ -68,6 +81,8 @@ def _api_error(exc: genai_errors.APIError, secrets: tuple[str, ...]) -> PollyErr
     cls: Any = None
     if code == 400 and "API_KEY_INVALID" in reasons:
         cls = AuthenticationError
+    elif code == 400 and (phrase := phrase_error(message, PHRASES)) is not None:
+        cls, status = phrase.cls, phrase.code
     elif code == 503 or status == "UNAVAILABLE":
         cls = OverloadedError
     headers = getattr(exc.response, "headers", None)

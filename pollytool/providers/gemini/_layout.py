@@ -1,43 +1,41 @@
-"""Thought signatures: remembering where they sat in a reply, and putting them back.
+"""An assistant message as Gemini ``model`` parts, thought signatures where they came.
 
 Gemini attaches opaque ``thought_signature`` bytes to some parts of a reply (function calls,
-and text or thought parts) and needs each one back, on the same part, in the next request.
-When a reply carries any signature, the decoder records the reply's part layout in
-``provider_metadata["gemini"]["parts"]``, one entry per part, in order::
+and text or thought parts) and needs each one back, on the same part, in the next request. The
+decoder keeps them as provider data: a function call's on the call
+(``ChatMessageToolCall.provider_data["gemini"]``), a text or thought part's on that part in
+the message's ``response_parts``. :func:`model_parts` sends the reply back from
+:meth:`~pollytool.messages.ChatMessage.response_items`: text parts (a signed one on its own),
+the thoughts Gemini produced (Gemini needs their signatures, not the summaries, so other
+providers' reasoning is not sent), and function calls, each with its signature.
 
-    {"parts": [
-        {"kind": "thought", "length": 118},
-        {"kind": "text", "length": 3},
-        {"kind": "text", "length": 2, "thought_signature": b"..."},
-        {"kind": "function_call", "id": "call_1", "thought_signature": b"..."},
-        {"kind": "function_call", "id": "call_2"},
-    ]}
-
-Text entries give lengths (in characters) of consecutive slices of the message's
-``reasoning`` (``thought``) or ``content`` (``text``); function-call entries name the tool
-call by id. Streamed text pieces are merged into one entry, but a signed piece always stays a
-part of its own, as Gemini requires. The bytes survive JSON save and load (see
-:meth:`~pollytool.messages.ChatMessage.to_dict`).
-
-:func:`model_parts` rebuilds the parts of an assistant message: exactly as recorded when the
-message still matches its layout, otherwise its text and then its function calls, each call
-keeping its signature (looked up by call id). Reasoning is sent back only as part of a
-recorded layout: Gemini needs the signatures, not the thought summaries.
+A history saved by an earlier version recorded the reply's layout in
+``provider_metadata["gemini"]["parts"]`` instead, one entry per part with text lengths
+(``{"kind": "thought" | "text", "length": n}``) or a call id
+(``{"kind": "function_call", "id": ...}``), signatures on the entries.
+:func:`from_earlier_layout` reads it: as response parts while the text still matches the
+lengths, otherwise only each call's signature (found by call id).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from typing import Any, Literal
+from typing import Any
 
 from ...errors import ToolArgumentsError
-from ...messages import ChatMessage, ChatMessageToolCall
+from ...messages import (
+    ChatMessage,
+    ChatMessageToolCall,
+    ReasoningPart,
+    ResponsePart,
+    TextPart,
+    ToolCallPart,
+)
 
-__all__ = ["LayoutRecorder", "PartDict", "function_call_part", "model_parts"]
+__all__ = ["PartDict", "from_earlier_layout", "function_call_part", "model_parts"]
 
 PROVIDER = "gemini"
-
-TextKind = Literal["thought", "text"]
 
 #: A part in the SDK's dict form (``{"text": ...}``, ``{"function_call": {...}}``…). Plain
 #: dicts are what ``generate_content`` takes from its own callers; building ``types.Part``
@@ -45,45 +43,10 @@ TextKind = Literal["thought", "text"]
 PartDict = dict[str, Any]
 
 
-class LayoutRecorder:
-    """Records the part layout of one reply as the decoder sees its parts."""
-
-    __slots__ = ("_parts", "_signed")
-
-    def __init__(self) -> None:
-        self._parts: list[dict[str, Any]] = []
-        self._signed = False
-
-    def text(self, kind: TextKind, text: str, signature: bytes | None) -> None:
-        """A text or thought part (or a streamed piece of one). Empty unsigned pieces (such
-        as the one that often carries the finish reason) are no part of the layout."""
-        if not text and signature is None:
-            return
-        last = self._parts[-1] if self._parts else None
-        if (
-            signature is None
-            and last is not None
-            and last["kind"] == kind
-            and "thought_signature" not in last
-        ):
-            last["length"] += len(text)
-            return
-        entry: dict[str, Any] = {"kind": kind, "length": len(text)}
-        self._add(entry, signature)
-
-    def function_call(self, call_id: str, signature: bytes | None) -> None:
-        """A function-call part."""
-        self._add({"kind": "function_call", "id": call_id}, signature)
-
-    def _add(self, entry: dict[str, Any], signature: bytes | None) -> None:
-        if signature is not None:
-            entry["thought_signature"] = signature
-            self._signed = True
-        self._parts.append(entry)
-
-    def metadata(self) -> dict[str, Any] | None:
-        """What goes into ``provider_metadata["gemini"]``, or ``None`` without signatures."""
-        return {"parts": self._parts} if self._signed else None
+def _signature(provider_data: dict[str, Any]) -> bytes | None:
+    data = provider_data.get(PROVIDER)
+    value = data.get("thought_signature") if isinstance(data, dict) else None
+    return value if isinstance(value, bytes) else None
 
 
 def _signed(part: PartDict, signature: bytes | None) -> PartDict:
@@ -92,8 +55,8 @@ def _signed(part: PartDict, signature: bytes | None) -> PartDict:
     return part
 
 
-def function_call_part(call: ChatMessageToolCall, signature: bytes | None) -> PartDict:
-    """A ``function_call`` part for *call*.
+def function_call_part(call: ChatMessageToolCall) -> PartDict:
+    """A ``function_call`` part for *call*, with its signature.
 
     Arguments that are not a JSON object (possible in a history written by another provider)
     are sent as ``{"arguments": <the raw text>}`` so the conversation can go on.
@@ -105,7 +68,33 @@ def function_call_part(call: ChatMessageToolCall, signature: bytes | None) -> Pa
     function_call: dict[str, Any] = {"name": call.name, "args": args}
     if call.id:
         function_call["id"] = call.id
-    return _signed({"function_call": function_call}, signature)
+    return _signed({"function_call": function_call}, _signature(call.provider_data))
+
+
+def model_parts(message: ChatMessage) -> tuple[list[PartDict], bool]:
+    """The parts of assistant *message* as Gemini sent them, signatures included, and whether
+    they hold the text of the message's own ``parts`` too."""
+    if not message.response_parts:
+        message = from_earlier_layout(message) or message
+    if not message.response_parts:  # the common case: the text, then the calls
+        parts = [{"text": message.content}] if message.content else []
+        parts.extend(function_call_part(call) for call in message.tool_calls)
+        return parts, False
+    parts = []
+    for item in message.response_items():
+        if isinstance(item, ChatMessageToolCall):
+            parts.append(function_call_part(item))
+            continue
+        signature = _signature(item.provider_data)
+        if isinstance(item, ReasoningPart):
+            if PROVIDER in item.provider_data:
+                parts.append(_signed({"text": item.text, "thought": True}, signature))
+        elif item.text or signature is not None:
+            parts.append(_signed({"text": item.text}, signature))
+    return parts, True
+
+
+# --------------------------------------------------------------------------- earlier layout
 
 
 def _layout(message: ChatMessage) -> list[dict[str, Any]]:
@@ -114,11 +103,6 @@ def _layout(message: ChatMessage) -> list[dict[str, Any]]:
     if not isinstance(parts, list):
         return []
     return [p for p in parts if isinstance(p, dict)]
-
-
-def _signature(entry: dict[str, Any]) -> bytes | None:
-    value = entry.get("thought_signature")
-    return value if isinstance(value, bytes) else None
 
 
 def _matches(layout: list[dict[str, Any]], message: ChatMessage) -> bool:
@@ -143,32 +127,47 @@ def _matches(layout: list[dict[str, Any]], message: ChatMessage) -> bool:
     )
 
 
-def model_parts(message: ChatMessage) -> list[PartDict]:
-    """The parts of assistant *message* as Gemini sent them, signatures included."""
+def _data(entry: dict[str, Any]) -> dict[str, Any]:
+    signature = entry.get("thought_signature")
+    return {"thought_signature": signature} if isinstance(signature, bytes) else {}
+
+
+def from_earlier_layout(message: ChatMessage) -> ChatMessage | None:
+    """*message* with the layout an earlier version saved turned into provider data (see the
+    module docstring), or ``None`` when it has none."""
     layout = _layout(message)
-    calls = {c.id: c for c in message.tool_calls}
-    if layout and _matches(layout, message):
-        parts: list[PartDict] = []
-        offsets = {"thought": 0, "text": 0}
-        sources = {"thought": message.reasoning, "text": message.content}
-        for entry in layout:
-            kind = entry["kind"]
-            signature = _signature(entry)
-            if kind == "function_call":
-                parts.append(function_call_part(calls[entry["id"]], signature))
-                continue
-            start = offsets[kind]
-            offsets[kind] = end = start + entry["length"]
-            part: PartDict = {"text": sources[kind][start:end]}
-            if kind == "thought":
-                part["thought"] = True
-            parts.append(_signed(part, signature))
-        return parts
+    if not layout:
+        return None
     signatures = {
-        entry.get("id"): _signature(entry)
+        entry.get("id"): _data(entry)
         for entry in layout
-        if entry.get("kind") == "function_call"
+        if entry.get("kind") == "function_call" and _data(entry)
     }
-    parts = [{"text": message.content}] if message.content else []
-    parts.extend(function_call_part(c, signatures.get(c.id)) for c in message.tool_calls)
-    return parts
+    calls = [
+        dataclasses.replace(
+            call, provider_data={**call.provider_data, PROVIDER: signatures[call.id]}
+        )
+        if call.id in signatures
+        else call
+        for call in message.tool_calls
+    ]
+    if not _matches(layout, message):
+        return dataclasses.replace(message, tool_calls=calls)
+    parts: list[ResponsePart] = []
+    offsets = {"thought": 0, "text": 0}
+    sources = {"thought": message.reasoning, "text": message.content}
+    for entry in layout:
+        kind = entry["kind"]
+        if kind == "function_call":
+            parts.append(ToolCallPart(entry["id"]))
+            continue
+        start = offsets[kind]
+        offsets[kind] = end = start + entry["length"]
+        text = sources[kind][start:end]
+        if kind == "thought":
+            parts.append(ReasoningPart(text, {PROVIDER: _data(entry)}))
+        else:
+            parts.append(
+                TextPart(text, provider_data={PROVIDER: _data(entry)} if _data(entry) else {})
+            )
+    return dataclasses.replace(message, tool_calls=calls, response_parts=parts)

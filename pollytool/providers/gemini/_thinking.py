@@ -16,9 +16,7 @@ Gemini models differ in how thinking is set:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from google.genai import types
+from typing import Any, Literal
 
 from ...thinking import Thinking, ThinkingLevel
 
@@ -26,13 +24,14 @@ __all__ = ["ThinkingSupport", "thinking_config", "thinking_support"]
 
 ThinkingStyle = Literal["level", "budget", "none"]
 
-_LEVELS: dict[ThinkingLevel, types.ThinkingLevel] = {
-    ThinkingLevel.MINIMAL: types.ThinkingLevel.MINIMAL,
-    ThinkingLevel.LOW: types.ThinkingLevel.LOW,
-    ThinkingLevel.MEDIUM: types.ThinkingLevel.MEDIUM,
-    ThinkingLevel.HIGH: types.ThinkingLevel.HIGH,
-    ThinkingLevel.XHIGH: types.ThinkingLevel.XHIGH,
-    ThinkingLevel.MAX: types.ThinkingLevel.XHIGH,
+#: Gemini's ``ThinkingLevel`` names for each pollytool level.
+_LEVELS: dict[ThinkingLevel, str] = {
+    ThinkingLevel.MINIMAL: "MINIMAL",
+    ThinkingLevel.LOW: "LOW",
+    ThinkingLevel.MEDIUM: "MEDIUM",
+    ThinkingLevel.HIGH: "HIGH",
+    ThinkingLevel.XHIGH: "XHIGH",
+    ThinkingLevel.MAX: "XHIGH",
 }
 
 
@@ -67,8 +66,9 @@ def thinking_support(model: str) -> ThinkingSupport:
     return ThinkingSupport("budget")
 
 
-def thinking_config(model: str, thinking: Thinking) -> types.ThinkingConfig | None:
-    """The ``thinking_config`` for *thinking* on *model*, or ``None`` to send nothing.
+def thinking_config(model: str, thinking: Thinking) -> dict[str, Any] | None:
+    """The ``thinking_config`` (the fields of ``types.ThinkingConfig``) for *thinking* on
+    *model*, or ``None`` to send nothing.
 
     Nothing is sent for the request default (:meth:`Thinking.default`), for models that do
     not think, and for an explicit off on a model that cannot stop thinking. Whenever thinking
@@ -84,17 +84,15 @@ def thinking_config(model: str, thinking: Thinking) -> types.ThinkingConfig | No
         if not support.can_disable:
             return None
         if support.style == "level":
-            return types.ThinkingConfig(thinking_level=types.ThinkingLevel.MINIMAL)
-        return types.ThinkingConfig(thinking_budget=0)
+            return {"thinking_level": "MINIMAL"}
+        return {"thinking_budget": 0}
     if support.style == "level":
         if thinking.mode == "dynamic":
-            return types.ThinkingConfig(include_thoughts=True)
-        return types.ThinkingConfig(
-            include_thoughts=True, thinking_level=_LEVELS[thinking.as_level()]
-        )
+            return {"include_thoughts": True}
+        return {"include_thoughts": True, "thinking_level": _LEVELS[thinking.as_level()]}
     if thinking.mode == "dynamic":
-        return types.ThinkingConfig(include_thoughts=True, thinking_budget=-1)
+        return {"include_thoughts": True, "thinking_budget": -1}
     budget = thinking.as_budget()
     if support.max_budget is not None:
         budget = min(budget, support.max_budget)
-    return types.ThinkingConfig(include_thoughts=True, thinking_budget=budget)
+    return {"include_thoughts": True, "thinking_budget": budget}

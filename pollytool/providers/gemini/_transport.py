@@ -8,37 +8,46 @@ caller broke off, a deadline passed, an error object arrived inside the stream),
 generators stay suspended and keep the connection busy until the garbage collector finds
 them, which may be never before the event loop shuts down (where closing them prints
 errors). So the transport notes each response it opens for a call, and the call closes them
-when it ends (see :func:`tracked_responses`).
+when it ends (see :func:`tracked_responses` and :class:`GeminiStream`).
+
+``httpx2`` is imported by :func:`tracking_transport` only (on the worker thread that builds
+the SDK client), so importing this module costs nothing.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx2
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncGenerator, Iterator
 
-__all__ = ["TrackingTransport", "close_responses", "tracked_responses"]
+    import httpx2
+    from google.genai.types import GenerateContentResponse
+
+__all__ = ["GeminiStream", "close_responses", "tracked_responses", "tracking_transport"]
 
 _OPENED: ContextVar[list[httpx2.Response] | None] = ContextVar(
     "pollytool_gemini_opened_responses", default=None
 )
 
 
-class TrackingTransport(httpx2.AsyncHTTPTransport):
+def tracking_transport() -> httpx2.AsyncHTTPTransport:
     """An ``httpx2`` transport that notes responses opened inside :func:`tracked_responses`."""
+    import httpx2
 
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await super().handle_async_request(request)
-        opened = _OPENED.get()
-        if opened is not None:
-            opened.append(response)
-        return response
+    class TrackingTransport(httpx2.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            response = await super().handle_async_request(request)
+            opened = _OPENED.get()
+            if opened is not None:
+                opened.append(response)
+            return response
+
+    return TrackingTransport()
 
 
 @contextmanager
@@ -61,3 +70,35 @@ async def close_responses(opened: list[httpx2.Response]) -> None:
         for response in opened:
             await response.aclose()
     opened.clear()
+
+
+class GeminiStream:
+    """The chunks of one streamed reply: the first one (already read while the responses
+    were being tracked; the SDK sends the request on the first step), then the rest.
+    :meth:`aclose` closes the SDK's generator and every response the call opened."""
+
+    __slots__ = ("_chunks", "_first", "_opened")
+
+    def __init__(
+        self,
+        first: GenerateContentResponse | None,
+        chunks: AsyncGenerator[GenerateContentResponse, None],
+        opened: list[httpx2.Response],
+    ) -> None:
+        self._first = first
+        self._chunks = chunks
+        self._opened = opened
+
+    def __aiter__(self) -> GeminiStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        first, self._first = self._first, None
+        if first is not None:
+            return first
+        return await self._chunks.__anext__()
+
+    async def aclose(self) -> None:
+        with anyio.CancelScope(shield=True):
+            await self._chunks.aclose()
+        await close_responses(self._opened)

@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import os
-from contextlib import aclosing, asynccontextmanager
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
-import ollama
-
-from ...errors import PollyError, StreamInterruptedError
-from .._base import ProviderClient
+from .._base import CONNECT_TIMEOUT, Call, ProviderClient, Single
 from ._decode import ChatDecoder
 from ._encode import build_chat_body
-from ._errors import display_host, map_error
+from ._errors import map_error
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator
+    from collections.abc import AsyncIterator
 
-    from ...events import StreamEvent
-    from ...request import CompletionRequest
+    import ollama
+
+    from ...errors import PollyError
     from .._accumulator import StreamAccumulator
+    from .._decoder import Decoder
 
 __all__ = ["DEFAULT_HOST", "OllamaClient"]
 
 #: Where Ollama listens when nothing else is configured.
 DEFAULT_HOST = "http://localhost:11434"
+_CHAT_PATH = "/api/chat"
 
 
-class OllamaClient(ProviderClient):
+class OllamaClient(ProviderClient["ollama.AsyncClient"]):
     """A client for an Ollama server (local, or hosted with an API key).
 
     Example::
@@ -39,20 +36,22 @@ class OllamaClient(ProviderClient):
                 ...
 
     Args:
-        base_url: the server, e.g. ``http://gpu-box:11434``. Without it the client reads
-            ``POLLYTOOL_OLLAMA_BASEURL``, then ``OLLAMA_HOST`` (when it is constructed),
+        base_url: the server, e.g. ``http://gpu-box:11434``; ``None`` reads ``OLLAMA_HOST``,
             else uses ``http://localhost:11434``.
-        api_key: a key for a hosted Ollama, sent as ``Authorization: Bearer``. Without it the
-            client reads ``OLLAMA_API_KEY`` (Ollama's own variable) when it is constructed;
-            with neither, no ``Authorization`` header is sent. The key is never shown in
-            errors or reprs.
-        timeout: seconds to wait for the connection and for each piece of the reply (the
-            SDK itself has no timeout). The first request to a model that is not loaded yet
-            waits for it to load. A request's own ``timeout`` bounds the whole call.
+        api_key: a key for a hosted Ollama, sent as ``Authorization: Bearer``; ``None`` reads
+            ``OLLAMA_API_KEY`` (for the ``OLLAMA_HOST`` it goes with); with neither, no
+            ``Authorization`` header is sent.
+        max_retries: how often a request that failed with 408, 429 or 5xx or could not
+            connect is tried again, before any event was produced, waiting what the server
+            asked for (``Retry-After``) or else backing off exponentially (the SDK itself
+            never retries).
+        timeout: seconds to wait for each piece of the reply (at most 10 s to connect). The
+            first request to a model that is not loaded yet waits for it to load. A request's
+            own ``timeout`` bounds the whole call.
 
-    One SDK client (one connection pool) is created on first use and closed by
-    :meth:`aclose`; the client can be used again afterwards. A request with its own
-    ``base_url`` or ``api_key`` uses a separate connection for that request only.
+    The key is never stored in the SDK client: each request sends the key that belongs to it,
+    so a request with its own ``base_url`` or ``api_key`` goes through the same connection
+    pool without the client's key leaking to another server.
 
     How requests are encoded and replies decoded is described in
     :mod:`pollytool.providers.ollama._encode` and :mod:`pollytool.providers.ollama._decode`;
@@ -67,99 +66,66 @@ class OllamaClient(ProviderClient):
     """
 
     provider: ClassVar[str] = "ollama"
+    api_key_env: ClassVar[tuple[str, ...]] = ("OLLAMA_API_KEY",)
+    base_url_env: ClassVar[tuple[str, ...]] = ("OLLAMA_HOST",)
+    requires_key: ClassVar[bool] = False
+    base_retries: ClassVar[bool] = True
 
     def __init__(
         self,
         base_url: str | None = None,
         api_key: str | None = None,
         *,
+        max_retries: int = 2,
         timeout: float = 600.0,
     ) -> None:
-        super().__init__(api_key=api_key or os.environ.get("OLLAMA_API_KEY") or None)
-        self._host = (
-            base_url
-            or os.environ.get("POLLYTOOL_OLLAMA_BASEURL")
-            or os.environ.get("OLLAMA_HOST")
-            or DEFAULT_HOST
-        )
-        self._timeout = timeout
-        self._client: ollama.AsyncClient | None = None
-
-    def __repr__(self) -> str:
-        return f"OllamaClient(host={display_host(self._host)!r})"
+        super().__init__(api_key, base_url, max_retries=max_retries, timeout=timeout)
 
     @property
     def host(self) -> str:
         """The server this client talks to."""
-        return self._host
+        return self.base_url or DEFAULT_HOST
 
-    async def aclose(self) -> None:
-        """Close the connection pool. The client opens a new one if used again."""
-        client, self._client = self._client, None
-        if client is not None:
-            await _close(client)
+    def _build_vendor(self) -> ollama.AsyncClient:
+        import httpx
+        import ollama
 
-    # ------------------------------------------------------------------ the SDK client
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT))
+        client = ollama.AsyncClient(host=self.host, timeout=timeout)
+        # the SDK adds OLLAMA_API_KEY to every request by itself; keys go per request instead
+        client._client.headers.pop("authorization", None)
+        return client
 
-    def _new_sdk_client(self, host: str, api_key: str | None) -> ollama.AsyncClient:
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else None
-        timeout = httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0))
-        return ollama.AsyncClient(host=host, timeout=timeout, headers=headers)
+    async def _close_vendor(self, vendor: ollama.AsyncClient) -> None:
+        await vendor.close()  # type: ignore[no-untyped-call]
 
-    @asynccontextmanager
-    async def _sdk_client(self, req: CompletionRequest) -> AsyncIterator[ollama.AsyncClient]:
-        """The shared SDK client, or a one-off one for a request's own base URL or key."""
-        if req.base_url is None and req.api_key is None:
-            if self._client is None:
-                self._client = self._new_sdk_client(self._host, self._api_key)
-            yield self._client
-            return
-        client = self._new_sdk_client(req.base_url or self._host, req.api_key or self._api_key)
-        try:
-            yield client
-        finally:
-            await _close(client)
+    def _encode(self, call: Call) -> dict[str, Any]:
+        schema = call.req.response_schema
+        return build_chat_body(call.req, schema.json_schema if schema else None)
 
-    # ------------------------------------------------------------------ the call
+    async def _open(
+        self, vendor: ollama.AsyncClient, call: Call, body: dict[str, Any]
+    ) -> AsyncIterator[Any]:
+        import ollama
+        from ollama._client import _parse_host
 
-    async def _events(
-        self, req: CompletionRequest, acc: StreamAccumulator
-    ) -> AsyncGenerator[StreamEvent, None]:
-        schema = req.response_schema
-        body = build_chat_body(req, schema.json_schema if schema else None)
-        decoder = ChatDecoder(acc)
-        secrets = (*self._secrets(), *((req.api_key,) if req.api_key else ()))
-        try:
-            async with self._sdk_client(req) as client:
-                if req.stream:
-                    chunks = await client._request(
-                        ollama.ChatResponse, "POST", "/api/chat", json=body, stream=True
-                    )
-                    async with aclosing(chunks):  # type: ignore[type-var]
-                        async for chunk in chunks:
-                            for event in decoder.feed(chunk):
-                                yield event
-                else:
-                    chunk = await client._request(
-                        ollama.ChatResponse, "POST", "/api/chat", json=body
-                    )
-                    for event in decoder.feed(chunk):
-                        yield event
-        except PollyError:
-            raise
-        except Exception as exc:
-            host = req.base_url or self._host
-            raise map_error(exc, host=host, model=req.model, secrets=secrets) from exc
-        if not decoder.done:
-            raise StreamInterruptedError(
-                "the reply ended before Ollama's final message (done: true)",
-                provider=self.provider,
+        url = _CHAT_PATH
+        if call.base_url != self.base_url and call.base_url:
+            url = _parse_host(call.base_url) + _CHAT_PATH
+        headers = {"authorization": f"Bearer {call.api_key}"} if call.api_key else None
+        if call.req.stream:
+            return await vendor._request(
+                ollama.ChatResponse, "POST", url, json=body, stream=True, headers=headers
             )
+        return Single(
+            await vendor._request(ollama.ChatResponse, "POST", url, json=body, headers=headers)
+        )
 
-    def _map_error(self, exc: Exception) -> PollyError:
-        return map_error(exc, host=self._host, model=None, secrets=self._secrets())
+    def _decoder(
+        self, call: Call, body: dict[str, Any], stream: AsyncIterator[Any], acc: StreamAccumulator
+    ) -> Decoder:
+        return ChatDecoder(acc)
 
-
-async def _close(client: ollama.AsyncClient) -> None:
-    """Close an SDK client's connection pool (``close`` is untyped in the SDK)."""
-    await client.close()  # type: ignore[no-untyped-call]
+    def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
+        host = call.base_url or self.host
+        return map_error(exc, host=host, model=call.req.model, secrets=call.secrets)

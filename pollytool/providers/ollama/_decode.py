@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ...messages import StopReason, Usage
+from .._decoder import Decoder
 from ._think_tags import ThinkTagSplitter
 
 if TYPE_CHECKING:
@@ -37,23 +38,21 @@ _STOP_REASONS = {"stop": StopReason.END_TURN, "length": StopReason.MAX_TOKENS}
 _TIMINGS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")
 
 
-class ChatDecoder:
-    """Feeds one reply's chunks into a :class:`StreamAccumulator`.
+class ChatDecoder(Decoder):
+    """Feeds one reply's chunks into a :class:`StreamAccumulator`; the final chunk
+    (``done: true``) is the end marker."""
 
-    Attributes:
-        done: whether the final chunk (``done: true``) has arrived.
-    """
-
-    __slots__ = ("_acc", "_tags", "done")
+    __slots__ = ("_tags",)
 
     def __init__(self, acc: StreamAccumulator) -> None:
-        self._acc = acc
+        super().__init__(acc)
         self._tags = ThinkTagSplitter()
-        self.done = False
 
-    def feed(self, chunk: ChatResponse) -> Sequence[StreamEvent]:
+    def feed(self, item: ChatResponse) -> Sequence[StreamEvent]:
         """The events of one chunk, in the order its fields describe them."""
-        acc = self._acc
+        chunk = item
+        acc = self.acc
+        self.started = True
         message = chunk.message
         if (
             self._tags.passthrough
@@ -76,13 +75,13 @@ class ChatDecoder:
 
     def _text(self, pieces: list[tuple[bool, str]], events: list[StreamEvent]) -> None:
         for is_reasoning, text in pieces:
-            event = self._acc.reasoning(text) if is_reasoning else self._acc.text(text)
+            event = self.acc.reasoning(text) if is_reasoning else self.acc.text(text)
             if event is not None:
                 events.append(event)
 
     def _finish(self, chunk: ChatResponse, events: list[StreamEvent]) -> None:
-        acc = self._acc
-        self.done = True
+        acc = self.acc
+        self.finished = True
         self._text(self._tags.flush(), events)
         if chunk.prompt_eval_count is not None or chunk.eval_count is not None:
             usage = Usage(chunk.prompt_eval_count or 0, chunk.eval_count or 0)

@@ -19,7 +19,7 @@ What goes where:
   top of the body. Request fields win over ``provider_options`` entries of the same name.
 
 Content Ollama cannot take (image URLs it would have to fetch, files) raises
-:class:`~pollytool.errors.InvalidRequestError` before anything is sent.
+:class:`~pollytool.errors.ConfigurationError` before anything is sent.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
-from ...errors import InvalidRequestError
+from ...errors import ConfigurationError
 from ...messages import FilePart, FileURLPart, ImagePart, ImageURLPart, MessageRole
 from ...thinking import ThinkingLevel
 from ...tools.base import tool_spec
@@ -49,8 +49,6 @@ __all__ = [
     "takes_think_levels",
     "think_value",
 ]
-
-PROVIDER = "ollama"
 
 #: ``provider_options`` keys that are fields of the request body, not model ``options``.
 TOP_LEVEL_OPTIONS = frozenset({"keep_alive", "format"})
@@ -132,10 +130,9 @@ def encode_tools(tools: Sequence[Tool], tool_choice: ToolChoice | None) -> list[
         specs = [spec for spec in specs if spec.name == tool_choice]
         if not specs:
             names = ", ".join(tool.name for tool in tools) or "none"
-            raise InvalidRequestError(
+            raise ConfigurationError(
                 f"tool_choice names {tool_choice!r}, which is not among the request's tools "
-                f"({names})",
-                provider=PROVIDER,
+                f"({names})"
             )
     return [
         {
@@ -188,9 +185,8 @@ def _images(message: ChatMessage) -> list[str]:
         elif isinstance(part, ImageURLPart):
             images.append(_data_url_base64(part.url))
         elif isinstance(part, FilePart | FileURLPart):
-            raise InvalidRequestError(
-                "Ollama does not accept files; put the document's text in the message instead",
-                provider=PROVIDER,
+            raise ConfigurationError(
+                "Ollama does not accept files; put the document's text in the message instead"
             )
     return images
 
@@ -199,15 +195,12 @@ def _data_url_base64(url: str) -> str:
     head, sep, data = url.partition(",")
     if not (url.startswith("data:") and sep and head.endswith(";base64")):
         shown = url if len(url) <= 80 else url[:77] + "..."
-        raise InvalidRequestError(
+        raise ConfigurationError(
             f"Ollama cannot fetch image URLs ({shown}); download the image and pass its bytes "
-            "as ImagePart(data, mime_type)",
-            provider=PROVIDER,
+            "as ImagePart(data, mime_type)"
         )
     try:
         base64.b64decode(data, validate=True)
     except binascii.Error:
-        raise InvalidRequestError(
-            "an image data: URL does not hold valid base64", provider=PROVIDER
-        ) from None
+        raise ConfigurationError("an image data: URL does not hold valid base64") from None
     return data

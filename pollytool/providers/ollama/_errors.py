@@ -8,27 +8,26 @@ what the SDK raises                                          pollytool error
                                                              ``ollama serve``
 ``ResponseError`` 404                                        :class:`ModelNotFoundError`, with
                                                              ``ollama pull <model>``
-``ResponseError`` 400 "does not support tools/thinking"      :class:`InvalidRequestError`, code
-                                                             ``tools_not_supported`` /
-                                                             ``thinking_not_supported``
-other ``ResponseError`` statuses                             by status (401, 429, 5xx…)
+``ResponseError`` 400 with a phrase of :data:`PHRASES`       :class:`InvalidRequestError` with
+                                                             the phrase's code
+                                                             (``tools_not_supported``…)
+other ``ResponseError`` statuses                             by status (401, 429 with
+                                                             ``retry_after``, 5xx…)
 ``ResponseError`` -1: an ``{"error": …}`` line mid-stream     :class:`ResponseError`
 a line that is not JSON, or not a chat chunk                 :class:`ResponseError`
 ``httpx`` cut stream / read timeout                          :class:`StreamInterruptedError` /
                                                              :class:`APITimeoutError`
 ==========================================================  ==================================
 
-Every message goes through :func:`~pollytool.errors.redact`; API keys never appear in them.
+The SDK's ``ResponseError`` carries no headers; ``retry_after`` and the request id are read
+from the ``httpx.HTTPStatusError`` it was raised from (its ``__context__``). Every message
+goes through :func:`~pollytool.errors.redact`; API keys never appear in them.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit, urlunsplit
-
-import httpx
-import ollama
-import pydantic
+from typing import TYPE_CHECKING
 
 from ...errors import (
     APIConnectionError,
@@ -38,37 +37,48 @@ from ...errors import (
     ResponseError,
     redact,
 )
-from .._errors import error_for_status, transport_error
+from .._errors import (
+    Phrase,
+    PhraseTable,
+    display_url,
+    error_for_status,
+    phrase_error,
+    transport_error,
+)
 
-__all__ = ["display_host", "map_error"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import ollama
+
+__all__ = ["PHRASES", "map_error"]
 
 PROVIDER = "ollama"
 
-#: Phrases of Ollama's 400 answers for a capability the model lacks → (capability, code).
-_UNSUPPORTED = {
-    "does not support tools": ("tools", "tools_not_supported"),
-    "does not support thinking": ("thinking", "thinking_not_supported"),
+#: Ollama's wording for a 400 about a capability the model lacks: its only signal.
+PHRASES: PhraseTable = (
+    Phrase(r"does not support tools", InvalidRequestError, "tools_not_supported",
+           "registry.ollama.ai/library/gemma:2b does not support tools"),
+    Phrase(r"does not support thinking", InvalidRequestError, "thinking_not_supported",
+           '"llama3.2" does not support thinking'),
+)  # fmt: skip
+_HINTS = {
+    "tools_not_supported": "send the request without tools, or use a model that supports them",
+    "thinking_not_supported": "leave thinking unset or turn it off, or use a model that can think",
 }
-_UNSUPPORTED_HINTS = {
-    "tools": "send the request without tools, or use a model that supports them",
-    "thinking": "leave thinking unset or turn it off, or use a model that can think",
-}
-
-
-def display_host(host: str) -> str:
-    """*host* without any user name or password in it, for messages."""
-    parts = urlsplit(host if "//" in host else f"http://{host}")
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=netloc)) if parts.netloc else host
 
 
 def map_error(
     exc: Exception, *, host: str, model: str | None, secrets: tuple[str, ...]
 ) -> PollyError:
     """The pollytool error for *exc*, raised while talking to Ollama at *host* about *model*."""
+    import httpx
+    import ollama
+    import pydantic
+
     if isinstance(exc, PollyError):
         return exc
-    shown = display_host(host)
+    shown = display_url(host) or host
     if isinstance(exc, ollama.ResponseError):
         return _response_error(exc, host=shown, model=model, secrets=secrets)
     if isinstance(exc, ConnectionError | httpx.ConnectError):
@@ -96,6 +106,14 @@ def map_error(
     return ResponseError(f"{type(exc).__name__}: {redact(str(exc), secrets)}", provider=PROVIDER)
 
 
+def _status_headers(exc: ollama.ResponseError) -> Mapping[str, str] | None:
+    """The headers of the HTTP response behind *exc* (the SDK raises its ``ResponseError``
+    inside the ``except httpx.HTTPStatusError`` block, which stays its ``__context__``)."""
+    response = getattr(exc.__context__, "response", None)
+    headers = getattr(response, "headers", None)
+    return headers if headers is not None else None
+
+
 def _response_error(
     exc: ollama.ResponseError, *, host: str, model: str | None, secrets: tuple[str, ...]
 ) -> PollyError:
@@ -103,20 +121,20 @@ def _response_error(
     text = redact(str(exc.error), secrets)
     if status == -1:
         return ResponseError(f"Ollama failed while answering: {text}", provider=PROVIDER)
+    headers = _status_headers(exc)
     name = f"model '{model}'" if model else "the model"
-    lowered = text.lower()
-    if status == 400:
-        for phrase, (capability, code) in _UNSUPPORTED.items():
-            if phrase in lowered:
-                return error_for_status(
-                    status,
-                    f"{name} does not support {capability} ({text}); "
-                    f"{_UNSUPPORTED_HINTS[capability]}",
-                    provider=PROVIDER,
-                    code=code,
-                    body=text,
-                    cls=InvalidRequestError,
-                )
+    if status == 400 and (phrase := phrase_error(text, PHRASES)) is not None:
+        cls, code = phrase.cls, phrase.code
+        capability = code.removesuffix("_not_supported")
+        return error_for_status(
+            status,
+            f"{name} does not support {capability} ({text}); {_HINTS[code]}",
+            provider=PROVIDER,
+            headers=headers,
+            code=code,
+            body=text,
+            cls=cls,
+        )
     if status == 404:
         pull = f"`ollama pull {model}`" if model else "`ollama pull <model>`"
         return error_for_status(
@@ -124,7 +142,10 @@ def _response_error(
             f"{name} is not available on the Ollama server at {host} ({text}); "
             f"download it with {pull}",
             provider=PROVIDER,
+            headers=headers,
             body=text,
             cls=ModelNotFoundError,
         )
-    return error_for_status(status, text, provider=PROVIDER, body=text, secrets=secrets)
+    return error_for_status(
+        status, text, provider=PROVIDER, headers=headers, body=text, secrets=secrets
+    )

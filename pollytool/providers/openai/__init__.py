@@ -27,9 +27,9 @@ into the request body as they are (``extra_body``), e.g. ``{"service_tier": "fle
 
 **Reasoning round trip (Responses).** With thinking on, or reasoning items in the history, the
 request is stateless (``store: false``, ``include: ["reasoning.encrypted_content"]``). The
-reply's reasoning items are kept in ``provider_metadata["openai"]["output"]`` in output order
-and sent back before the message and calls they preceded, also after the history was saved as
-JSON and loaded again.
+reply's reasoning items are kept as the provider data of its reasoning parts, in output order
+(``ChatMessage.response_parts``), and sent back before the message and calls they preceded,
+also after the history was saved as JSON and loaded again.
 
 **What comes back.** Text and refusals as ``content`` (a refusal ends with
 ``StopReason.CONTENT_FILTER``), reasoning summaries (and the ``reasoning_content`` /

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import ConfigurationError, StreamInterruptedError
+from ...errors import ConfigurationError
 from ...messages import (
     ChatMessage,
     FilePart,
-    FileURLPart,
     ImagePart,
     ImageURLPart,
     MessageRole,
     StopReason,
     TextPart,
+    UnknownPart,
     Usage,
 )
-from ._errors import PROVIDER
+from .._decoder import NO_EVENTS, Decoder
 from ._shared import (
-    call_options,
     data_url,
     function_tools,
     output_schema,
@@ -33,18 +32,18 @@ from ._shared import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import Sequence
 
-    from openai import AsyncOpenAI
     from openai.types import CompletionUsage
-    from openai.types.chat import ChatCompletion
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
     from ...events import StreamEvent
     from ...messages import ContentPart
     from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
-__all__ = ["chat_events", "encode_chat"]
+__all__ = ["ChatCompletionDecoder", "ChatStreamDecoder", "encode_chat"]
 
 _STOP_REASONS = {
     "stop": StopReason.END_TURN,
@@ -160,7 +159,9 @@ def _part(part: ContentPart) -> dict[str, Any]:
             "type": "file",
             "file": {"filename": part.filename, "file_data": data_url(part.data, part.mime_type)},
         }
-    if isinstance(part, FileURLPart) and part.url.startswith("file-"):
+    if isinstance(part, UnknownPart):
+        raise part.unsendable()
+    if part.url.startswith("file-"):
         return {"type": "file", "file": {"file_id": part.url}}
     raise ConfigurationError(
         f"Chat Completions cannot fetch a file by URL ({part.url!r}); send the bytes as a "
@@ -203,82 +204,91 @@ def _set_stop(acc: StreamAccumulator, finish_reason: str, *, refused: bool) -> N
         acc.set_stop_reason(_STOP_REASONS.get(finish_reason, StopReason.END_TURN), finish_reason)
 
 
-async def chat_events(
-    vendor: AsyncOpenAI, req: CompletionRequest, acc: StreamAccumulator, *, openai_host: bool
-) -> AsyncGenerator[StreamEvent, None]:
-    """Send *req* to Chat Completions and yield its events (see the package docstring)."""
-    body = encode_chat(req, openai_host=openai_host)
-    options = call_options(req)
-    if not req.stream:
-        completion = await vendor.chat.completions.create(stream=False, **body, **options)
-        for event in _decode_completion(completion, acc):
-            yield event
-        return
-    stream = await vendor.chat.completions.create(
-        stream=True, stream_options={"include_usage": True}, **body, **options
-    )
-    async with stream:
-        calls: dict[int, tuple[tuple[int, int], str | None]] = {}  # index -> (key, call id)
-        refused = False
-        finish_reason: str | None = None
-        chunk = None
-        async for chunk in stream:
-            if chunk.usage is not None:
-                yield acc.set_usage(_usage(chunk.usage))
-            for choice in chunk.choices:
-                if choice.index:  # only the first choice (n=1) is read
-                    continue
-                delta = choice.delta
-                if (thought := _reasoning_text(delta)) is not None and (
-                    r_event := acc.reasoning(thought)
-                ) is not None:
-                    yield r_event
-                if delta.content and (c_event := acc.text(delta.content)) is not None:
-                    yield c_event
-                if delta.refusal:
-                    refused = True
-                    if (f_event := acc.text(delta.refusal)) is not None:
-                        yield f_event
-                for position, call in enumerate(delta.tool_calls or ()):
-                    index = call.index if call.index is not None else position
-                    key, known_id = calls.get(index, ((index, 0), None))
-                    if call.id and known_id and call.id != known_id:
-                        # a server that reuses one index for the next call
-                        if (done := acc.finish_tool_call(key)) is not None:
-                            yield done
-                        key = (index, key[1] + 1)
-                    calls[index] = (key, call.id or known_id)
-                    function = call.function
-                    name = (function.name if function else None) or ""
-                    if (call.id or name) and (
-                        start := acc.start_tool_call(key, call.id, name)
-                    ) is not None:
-                        yield start
-                    arguments = function.arguments if function else None
-                    if (d_event := acc.tool_call_delta(key, arguments)) is not None:
-                        yield d_event
-                if choice.finish_reason:
-                    finish_reason = choice.finish_reason
-                    for key, _ in calls.values():
-                        if (done := acc.finish_tool_call(key)) is not None:
-                            yield done
-        if chunk is not None:
-            acc.message_metadata["response_id"] = chunk.id
-            acc.message_metadata["model"] = chunk.model
-    if finish_reason is None:
-        raise StreamInterruptedError(
-            "the stream ended before the response was complete", provider=PROVIDER
-        )
-    _set_stop(acc, finish_reason, refused=refused)
+class ChatStreamDecoder(Decoder):
+    """A streamed Chat Completions reply: ``ChatCompletionChunk`` items. The end marker is a
+    ``finish_reason`` (a stream that stops without one was cut short)."""
+
+    __slots__ = ("_calls", "_finish_reason", "_last", "_refused")
+
+    def __init__(self, acc: StreamAccumulator) -> None:
+        super().__init__(acc)
+        self._calls: dict[int, tuple[tuple[int, int], str | None]] = {}  # index -> (key, id)
+        self._finish_reason: str | None = None
+        self._refused = False
+        self._last: ChatCompletionChunk | None = None
+
+    def feed(self, item: ChatCompletionChunk) -> Sequence[StreamEvent]:
+        self.started = True
+        self._last = item
+        acc = self.acc
+        events: list[StreamEvent] = []
+        if item.usage is not None:
+            events.append(acc.set_usage(_usage(item.usage)))
+        for choice in item.choices:
+            if choice.index:  # only the first choice (n=1) is read
+                continue
+            delta = choice.delta
+            if (thought := _reasoning_text(delta)) is not None and (
+                r_event := acc.reasoning(thought)
+            ) is not None:
+                events.append(r_event)
+            if delta.content and (c_event := acc.text(delta.content)) is not None:
+                events.append(c_event)
+            if delta.refusal:
+                self._refused = True
+                if (f_event := acc.text(delta.refusal)) is not None:
+                    events.append(f_event)
+            if delta.tool_calls:
+                self._tool_calls(delta.tool_calls, events)
+            if choice.finish_reason:
+                self._finish_reason = choice.finish_reason
+                self.finished = True
+                for key, _ in self._calls.values():
+                    events.extend(acc.finish_tool_call(key))
+        return events
+
+    def _tool_calls(self, tool_calls: list[ChoiceDeltaToolCall], events: list[StreamEvent]) -> None:
+        acc = self.acc
+        for position, call in enumerate(tool_calls):
+            index = call.index if call.index is not None else position
+            key, known_id = self._calls.get(index, ((index, 0), None))
+            if call.id and known_id and call.id != known_id:
+                # a server that reuses one index for the next call
+                events.extend(acc.finish_tool_call(key))
+                key = (index, key[1] + 1)
+            self._calls[index] = (key, call.id or known_id)
+            function = call.function
+            name = (function.name if function else None) or ""
+            if (call.id or name) and (start := acc.start_tool_call(key, call.id, name)) is not None:
+                events.append(start)
+            arguments = function.arguments if function else None
+            if (d_event := acc.tool_call_delta(key, arguments)) is not None:
+                events.append(d_event)
+
+    def finish(self) -> Sequence[StreamEvent]:
+        self.check_complete()
+        if self._last is not None:
+            self.acc.message_metadata["response_id"] = self._last.id
+            self.acc.message_metadata["model"] = self._last.model
+        _set_stop(self.acc, self._finish_reason or "stop", refused=self._refused)
+        return NO_EVENTS
 
 
-def _decode_completion(completion: ChatCompletion, acc: StreamAccumulator) -> list[StreamEvent]:
-    events: list[StreamEvent] = []
-    acc.message_metadata["response_id"] = completion.id
-    acc.message_metadata["model"] = completion.model
-    choice = completion.choices[0] if completion.choices else None
-    if choice is not None:
-        message = choice.message
+class ChatCompletionDecoder(Decoder):
+    """A whole Chat Completions reply: one ``ChatCompletion`` item."""
+
+    __slots__ = ()
+
+    def feed(self, item: ChatCompletion) -> Sequence[StreamEvent]:
+        acc = self.acc
+        choices = getattr(item, "choices", None)
+        if not choices:
+            return NO_EVENTS
+        self.started = self.finished = True
+        events: list[StreamEvent] = []
+        acc.message_metadata["response_id"] = item.id
+        acc.message_metadata["model"] = item.model
+        message = choices[0].message
         for event in (
             acc.reasoning(_reasoning_text(message)),
             acc.text(message.content),
@@ -290,8 +300,8 @@ def _decode_completion(completion: ChatCompletion, acc: StreamAccumulator) -> li
             function = getattr(call, "function", None)
             if function is not None:
                 events.extend(acc.whole_tool_call(call.id, function.name, function.arguments))
-        finish_reason: str | None = choice.finish_reason  # compatible servers may send null
+        finish_reason: str | None = choices[0].finish_reason  # compatible servers: null
         _set_stop(acc, finish_reason or "stop", refused=bool(message.refusal))
-    if completion.usage is not None:
-        events.append(acc.set_usage(_usage(completion.usage)))
-    return events
+        if item.usage is not None:
+            events.append(acc.set_usage(_usage(item.usage)))
+        return events

@@ -1,58 +1,72 @@
-"""``OpenAIClient``: the vendor client it owns, the API choice, and error typing."""
+"""``OpenAIClient``: the API choice, the vendor client, and the two APIs' encoders/decoders."""
 
 from __future__ import annotations
 
-from contextlib import aclosing
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
-from ...errors import ConfigurationError, MissingAPIKeyError, PollyError
-from .._base import ProviderClient
-from ._chat import chat_events
+from ...errors import ConfigurationError
+from .._base import CONNECT_TIMEOUT, Call, ProviderClient, Single
+from .._stainless import NO_KEY, for_call
+from ._chat import ChatCompletionDecoder, ChatStreamDecoder, encode_chat
 from ._errors import map_error
-from ._responses_decode import responses_events
-from ._shared import API_OPTION
+from ._responses_decode import ResponseDecoder, ResponsesStreamDecoder
+from ._responses_encode import encode_responses
+from ._shared import API_OPTION, call_options
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncIterator
 
     from openai import AsyncOpenAI
 
-    from ...events import StreamEvent
-    from ...request import CompletionRequest
+    from ...errors import PollyError
     from .._accumulator import StreamAccumulator
+    from .._decoder import Decoder
 
 __all__ = ["OpenAIClient"]
 
 _OPENAI_HOST = "api.openai.com"
-#: Sent as the bearer token to servers that need no key (the SDK insists on one). It is not a
-#: secret, and no real key is ever read from the environment in its place.
-_NO_KEY = "pollytool-no-key"
 _APIS = ("responses", "chat")
 
 
-class OpenAIClient(ProviderClient):
+@dataclass(frozen=True, slots=True)
+class _Body:
+    api: str
+    params: dict[str, Any]
+    options: dict[str, Any]
+
+
+def _is_openai(base_url: str | None) -> bool:
+    return base_url is None or urlsplit(base_url).hostname == _OPENAI_HOST
+
+
+class OpenAIClient(ProviderClient["AsyncOpenAI"]):
     """A client for OpenAI and OpenAI-compatible servers, built on ``openai.AsyncOpenAI``.
 
     Args:
-        api_key: the API key. May be left out when *base_url* points at a server that needs
-            none (vLLM, llama.cpp, LM Studio, Ollama); the environment's ``OPENAI_API_KEY`` is
-            never sent to such a server.
-        base_url: the API root including ``/v1``; ``None`` means api.openai.com (or the SDK's
-            ``OPENAI_BASE_URL``).
+        api_key: the API key; ``None`` reads ``OPENAI_API_KEY``, but only for api.openai.com
+            (or the ``OPENAI_BASE_URL`` it goes with): that key is never sent to a server
+            given as *base_url*. A server that needs no key (vLLM, llama.cpp, LM Studio,
+            Ollama) works without one.
+        base_url: the API root including ``/v1``; ``None`` reads ``OPENAI_BASE_URL``, else
+            api.openai.com.
         max_retries: retries of the SDK itself (408, 409, 429, 5xx and connection errors,
-            honouring ``retry-after``); a stream that has started is never retried.
-        timeout: the SDK's per-request timeout in seconds (``None``: 600 s, 5 s to connect).
+            honouring ``retry-after`` up to 2 minutes); a stream that has started is never
+            retried.
+        timeout: seconds to wait for each piece of the reply (at most 10 s to connect).
             ``CompletionRequest.timeout`` additionally bounds each whole call.
         organization: the OpenAI organization id to bill.
 
     The Responses API is used for api.openai.com, Chat Completions for every other base URL;
     ``provider_options={"api": "chat"}`` (or ``"responses"``) on a request overrides that.
-    A request's own ``base_url`` and ``api_key`` win over the client's (the request then uses
-    a copy of the vendor client that shares its connection pool). One vendor client (and
-    connection pool) is created on first use and released by :meth:`aclose`.
+    The rest of the contract (one connection pool, per-request keys and base URLs on it,
+    errors) is :class:`~pollytool.providers._base.ProviderClient`'s.
     """
 
     provider: ClassVar[str] = "openai"
+    api_key_env: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
+    base_url_env: ClassVar[tuple[str, ...]] = ("OPENAI_BASE_URL",)
 
     def __init__(
         self,
@@ -60,73 +74,74 @@ class OpenAIClient(ProviderClient):
         base_url: str | None = None,
         *,
         max_retries: int = 2,
-        timeout: float | None = None,
+        timeout: float = 600.0,
         organization: str | None = None,
     ) -> None:
-        super().__init__(api_key=api_key)
-        self._base_url = base_url
-        self._max_retries = max_retries
-        self._timeout = timeout
+        super().__init__(api_key, base_url, max_retries=max_retries, timeout=timeout)
         self._organization = organization
-        self._vendor: AsyncOpenAI | None = None
 
-    def __repr__(self) -> str:
-        return f"OpenAIClient(base_url={self._base_url!r})"
+    def _key_required(self, base_url: str | None) -> bool:
+        return _is_openai(base_url)
 
-    async def aclose(self) -> None:
-        """Close the connection pool (a later request opens a new one)."""
-        vendor, self._vendor = self._vendor, None
-        if vendor is not None:
-            await vendor.close()
+    def _build_vendor(self) -> AsyncOpenAI:
+        import openai
 
-    def _client(self, req: CompletionRequest) -> AsyncOpenAI:
-        """The vendor client for *req*: the shared one, or a copy of it (same connection pool)
-        when the request carries its own base URL or key."""
-        if not (req.api_key or self._api_key or req.base_url or self._base_url):
-            raise MissingAPIKeyError(
-                "missing API key for OpenAI: pass api_key to OpenAIClient (or set "
-                "POLLYTOOL_OPENAIKEY when using MultiPass)",
-                provider=self.provider,
-                env_var="POLLYTOOL_OPENAIKEY",
-            )
-        if self._vendor is None:
-            import openai
+        return openai.AsyncOpenAI(
+            api_key=self.api_key or NO_KEY,
+            base_url=self.base_url,
+            organization=self._organization,
+            max_retries=self.max_retries,
+            timeout=openai.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)),
+        )
 
-            self._vendor = openai.AsyncOpenAI(
-                api_key=self._api_key or _NO_KEY,
-                base_url=self._base_url,
-                organization=self._organization,
-                max_retries=self._max_retries,
-                timeout=self._timeout if self._timeout is not None else openai.NOT_GIVEN,
-            )
-        if req.base_url or req.api_key:
-            return self._vendor.with_options(api_key=req.api_key, base_url=req.base_url)
-        return self._vendor
+    async def _close_vendor(self, vendor: AsyncOpenAI) -> None:
+        await vendor.close()
 
-    def _api(self, req: CompletionRequest, vendor: AsyncOpenAI) -> str:
+    def _encode(self, call: Call) -> _Body:
+        req = call.req
         chosen = req.provider_options.get(API_OPTION)
+        openai_host = _is_openai(call.base_url)
         if chosen is None:
-            return "responses" if vendor.base_url.host == _OPENAI_HOST else "chat"
-        if chosen not in _APIS:
+            chosen = "responses" if openai_host else "chat"
+        elif chosen not in _APIS:
             raise ConfigurationError(
                 f"provider_options['api'] must be 'responses' or 'chat', got {chosen!r}"
             )
-        return str(chosen)
+        if chosen == "responses":
+            return _Body("responses", encode_responses(req), call_options(req))
+        return _Body("chat", encode_chat(req, openai_host=openai_host), call_options(req))
 
-    async def _events(
-        self, req: CompletionRequest, acc: StreamAccumulator
-    ) -> AsyncGenerator[StreamEvent, None]:
-        vendor = self._client(req)
-        if self._api(req, vendor) == "responses":
-            events = responses_events(vendor, req, acc, secrets=self._request_secrets(req))
-        else:
-            events = chat_events(vendor, req, acc, openai_host=vendor.base_url.host == _OPENAI_HOST)
-        async with aclosing(events):
-            async for event in events:
-                yield event
+    async def _open(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
+        vendor = for_call(self, vendor, call)
+        stream = call.req.stream
+        chunks: AsyncIterator[Any]
+        if body.api == "chat":
+            if stream:
+                chunks = await vendor.chat.completions.create(
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    **body.params,
+                    **body.options,
+                )
+                return chunks
+            return Single(
+                await vendor.chat.completions.create(stream=False, **body.params, **body.options)
+            )
+        if stream:
+            chunks = await vendor.responses.create(stream=True, **body.params, **body.options)
+            return chunks
+        return Single(await vendor.responses.create(stream=False, **body.params, **body.options))
 
-    def _request_secrets(self, req: CompletionRequest) -> tuple[str, ...]:
-        return (*self._secrets(), req.api_key) if req.api_key else self._secrets()
+    def _decoder(
+        self, call: Call, body: _Body, stream: AsyncIterator[Any], acc: StreamAccumulator
+    ) -> Decoder:
+        if body.api == "chat":
+            return ChatStreamDecoder(acc) if call.req.stream else ChatCompletionDecoder(acc)
+        if not call.req.stream:
+            return ResponseDecoder(acc, call.secrets)
+        response = getattr(stream, "response", None)
+        request_id = response.headers.get("x-request-id") if response is not None else None
+        return ResponsesStreamDecoder(acc, call.secrets, request_id)
 
-    def _map_error(self, exc: Exception) -> PollyError:
-        return map_error(exc, secrets=self._secrets()) or super()._map_error(exc)
+    def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
+        return map_error(exc, secrets=call.secrets)

@@ -11,7 +11,6 @@ Three kinds of failure reach the adapter:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from ...errors import (
@@ -30,17 +29,27 @@ from ...errors import (
     ServerError,
     redact,
 )
-from .._errors import error_for_status, transport_error
+from .._errors import Phrase, PhraseTable, error_for_status, phrase_error, transport_error
 
-__all__ = ["PROVIDER", "in_stream_error", "map_error"]
+__all__ = ["PHRASES", "PROVIDER", "in_stream_error", "map_error"]
 
 #: The provider name on every error this adapter reports.
 PROVIDER = "openai"
 
-_CONTEXT_LENGTH = re.compile(
-    r"context[_ ]length|context window|maximum context|too many tokens|prompt is too long",
-    re.IGNORECASE,
-)
+#: What OpenAI and compatible servers say about a prompt longer than the context window,
+#: where the error code does not say it (compatible servers send none).
+PHRASES: PhraseTable = (
+    Phrase(r"context[_ ]length", ContextLengthError, "context_length_exceeded",
+           "This model's maximum context length is 128000 tokens."),
+    Phrase(r"context window", ContextLengthError, "context_length_exceeded",
+           "Your input exceeds the context window of this model."),
+    Phrase(r"maximum context", ContextLengthError, "context_length_exceeded",
+           "the request exceeds the maximum context (8192 tokens)"),
+    Phrase(r"too many tokens", ContextLengthError, "context_length_exceeded",
+           "Too many tokens in the prompt: 9000 > 8192"),
+    Phrase(r"prompt is too long", ContextLengthError, "context_length_exceeded",
+           "The prompt is too long for this model"),
+)  # fmt: skip
 
 #: Error codes (or types) that name a better class than the HTTP status, or than the plain
 #: ``ResponseError`` of an error reported inside a stream.
@@ -64,12 +73,12 @@ _CODE_CLASSES: dict[str, type[APIStatusError]] = {
 }
 
 
-def _class_for(code: str | None, message: str) -> type[APIStatusError] | None:
+def _class_for(code: str | None, message: str) -> tuple[type[APIStatusError] | None, str | None]:
+    """The class the error's code names, else a phrase's class and code; the code stays."""
     if code and code in _CODE_CLASSES:
-        return _CODE_CLASSES[code]
-    if _CONTEXT_LENGTH.search(message):
-        return ContextLengthError
-    return None
+        return _CODE_CLASSES[code], code
+    phrase = phrase_error(message, PHRASES)
+    return (phrase.cls, phrase.code) if phrase is not None else (None, code)
 
 
 def _error_fields(body: object) -> tuple[str | None, str | None, str]:
@@ -102,7 +111,9 @@ def in_stream_error(
     :class:`ContextLengthError`…); anything else is a :class:`ResponseError`."""
     code, kind, message = _error_fields(body)
     message = redact(message or fallback, secrets)
-    cls = _class_for(code, message) or (_CODE_CLASSES.get(kind) if kind else None)
+    cls, code = _class_for(code, message)
+    if cls is None and kind:
+        cls = _CODE_CLASSES.get(kind)
     return (cls or ResponseError)(
         message,
         provider=PROVIDER,
@@ -120,7 +131,9 @@ def map_error(exc: Exception, *, secrets: tuple[str, ...] = ()) -> ProviderError
         code, kind, message = _error_fields(exc.body)
         # a rejected request (400, 413, 422) is told apart by its code: context length,
         # unknown model; other statuses say enough
-        cls = _class_for(code, message) if exc.status_code in (400, 413, 422) else None
+        cls = None
+        if exc.status_code in (400, 413, 422):
+            cls, code = _class_for(code, message)
         return error_for_status(
             exc.status_code,
             message or exc.message,

@@ -1,26 +1,28 @@
-"""Responses API: sending the request and decoding its events (streamed and whole)."""
+"""Responses API: decoding its events (streamed) or its whole response."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import StreamInterruptedError
 from ...messages import StopReason, Usage
-from ._errors import PROVIDER, in_stream_error
-from ._responses_encode import OUTPUT_KEY, encode_responses
-from ._shared import call_options
+from .._decoder import NO_EVENTS, Decoder
+from ._errors import in_stream_error
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import Sequence
 
-    from openai import AsyncOpenAI
-    from openai.types.responses import Response, ResponseOutputItem, ResponseStreamEvent
+    from openai.types.responses import (
+        Response,
+        ResponseOutputItem,
+        ResponseReasoningItem,
+        ResponseStreamEvent,
+    )
 
+    from ...errors import ProviderError
     from ...events import StreamEvent
-    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
 
-__all__ = ["responses_events"]
+__all__ = ["ResponseDecoder", "ResponsesStreamDecoder"]
 
 _INCOMPLETE_REASONS = {
     "max_output_tokens": StopReason.MAX_TOKENS,
@@ -54,43 +56,46 @@ def _call_key(item_id: str | None, output_index: int) -> str:
     return item_id or f"output-{output_index}"
 
 
-def _output_entry(item: ResponseOutputItem) -> dict[str, Any] | None:
-    """What ``provider_metadata["openai"]["output"]`` keeps of an output item: reasoning in
-    full, messages and function calls as references (their content is on the message)."""
-    if item.type == "reasoning":
-        entry: dict[str, Any] = {
-            "type": "reasoning",
-            "id": item.id,
-            "summary": [{"type": "summary_text", "text": s.text} for s in item.summary or ()],
-        }
-        if item.encrypted_content:
-            entry["encrypted_content"] = item.encrypted_content
-        if item.content:
-            entry["content"] = [{"type": "reasoning_text", "text": c.text} for c in item.content]
-        return entry
-    if item.type == "function_call":
-        return {"type": "function_call", "call_id": item.call_id}
-    if item.type == "message":
-        return {"type": "message"}
-    return None
+def _reasoning_item(item: ResponseReasoningItem) -> dict[str, Any]:
+    """A reasoning item as it is sent back (the provider data of its reasoning part)."""
+    entry: dict[str, Any] = {
+        "type": "reasoning",
+        "id": item.id,
+        "summary": [{"type": "summary_text", "text": s.text} for s in item.summary or ()],
+    }
+    if item.encrypted_content:
+        entry["encrypted_content"] = item.encrypted_content
+    if item.content:
+        entry["content"] = [{"type": "reasoning_text", "text": c.text} for c in item.content]
+    return entry
 
 
-class _Reply:
-    """Per-response decoding state shared by the streamed and the whole path."""
+class _ReplyDecoder(Decoder):
+    """Decoding state shared by the streamed and the whole Responses reply."""
 
-    __slots__ = ("acc", "finished", "items", "reasoning_at", "refused", "request_id", "secrets")
+    __slots__ = ("items", "parts", "reasoning_at", "refused", "request_id", "secrets")
 
-    def __init__(self, acc: StreamAccumulator, secrets: tuple[str, ...]) -> None:
-        self.acc = acc
+    def __init__(
+        self, acc: StreamAccumulator, secrets: tuple[str, ...], request_id: str | None = None
+    ) -> None:
+        super().__init__(acc)
         self.secrets = secrets
-        self.request_id: str | None = None
+        self.request_id = request_id
         self.refused = False
-        self.finished = False
         self.reasoning_at: tuple[str, str, int] | None = None
         self.items: dict[int, ResponseOutputItem] = {}
+        self.parts: dict[str, Any] = {}  # reasoning item id -> its response part
+
+    def reasoning_part(self, item_id: str) -> Any:
+        """The response part of the reasoning item *item_id*, begun where it first shows."""
+        part = self.parts.get(item_id)
+        if part is None:
+            part = self.parts[item_id] = self.acc.start_part("reasoning")
+        return part
 
     def reasoning(self, at: tuple[str, str, int], text: str) -> StreamEvent | None:
         """Reasoning text; separate summary parts and items by a blank line."""
+        self.reasoning_part(at[0])
         if at != self.reasoning_at:
             if self.reasoning_at is not None and text:
                 text = "\n\n" + text
@@ -101,7 +106,7 @@ class _Reply:
         self.refused = True
         return self.acc.text(text)
 
-    def finish(self, response: Response) -> StreamEvent | None:
+    def complete(self, response: Response) -> StreamEvent | None:
         """Record stop reason, output order and usage from the final response."""
         acc = self.acc
         self.finished = True
@@ -115,109 +120,101 @@ class _Reply:
             acc.set_stop_reason(StopReason.CONTENT_FILTER, "refusal")
         else:
             acc.set_stop_reason(StopReason.END_TURN, response.status or "completed")
-        output = [self.items[i] for i in sorted(self.items)] or list(response.output or ())
-        entries = [e for item in output if (e := _output_entry(item)) is not None]
-        if any(e["type"] == "reasoning" for e in entries):
-            acc.metadata[OUTPUT_KEY] = entries
+        # the final response's items are authoritative (a reasoning item's encrypted content
+        # there can differ from the one in its output_item.done event); compatible servers
+        # that send an empty output leave the streamed items
+        output = list(response.output or ()) or [self.items[i] for i in sorted(self.items)]
+        for item in output:
+            if item.type == "reasoning":
+                acc.part_data(self.reasoning_part(item.id), _reasoning_item(item))
         usage = _usage(response)
         return acc.set_usage(usage) if usage is not None else None
 
-    def on_event(self, event: ResponseStreamEvent) -> tuple[StreamEvent, ...]:
-        """The events for one streamed event; raises the error of a failed response."""
+    def failed(self, error: object) -> ProviderError:
+        return in_stream_error(error, secrets=self.secrets, request_id=self.request_id)
+
+
+class ResponsesStreamDecoder(_ReplyDecoder):
+    """A streamed Responses reply: ``ResponseStreamEvent`` items. The end marker is
+    ``response.completed`` or ``response.incomplete``; ``error`` and ``response.failed``
+    events raise the typed error."""
+
+    __slots__ = ()
+
+    def feed(self, item: ResponseStreamEvent) -> Sequence[StreamEvent]:
+        self.started = True
         acc = self.acc
-        if event.type == "response.output_text.delta":
-            return _one(acc.text(event.delta))
-        if event.type == "response.function_call_arguments.delta":
-            return _one(
-                acc.tool_call_delta(_call_key(event.item_id, event.output_index), event.delta)
-            )
-        if event.type == "response.reasoning_summary_text.delta":
-            at = (event.item_id, "summary", event.summary_index)
-            return _one(self.reasoning(at, event.delta))
-        if event.type == "response.reasoning_text.delta":
-            return _one(self.reasoning((event.item_id, "text", event.content_index), event.delta))
-        if event.type == "response.refusal.delta":
-            return _one(self.refusal(event.delta))
-        if event.type == "response.output_item.added" and event.item.type == "function_call":
-            key = _call_key(event.item.id, event.output_index)
-            return _one(acc.start_tool_call(key, event.item.call_id, event.item.name))
-        if event.type == "response.function_call_arguments.done":
-            key = _call_key(event.item_id, event.output_index)
-            return _one(acc.finish_tool_call(key, event.arguments))
-        if event.type == "response.output_item.done":
-            item = event.item
-            self.items[event.output_index] = item
-            if item.type != "function_call":
-                return ()
-            key = _call_key(item.id, event.output_index)
-            start = acc.start_tool_call(key, item.call_id, item.name)  # if "added" was missed
-            done = acc.finish_tool_call(key, item.arguments)
-            return tuple(e for e in (start, done) if e is not None)
-        if event.type in ("response.completed", "response.incomplete"):
-            return _one(self.finish(event.response))
-        if event.type == "response.failed":
-            error = event.response.error
-            raise in_stream_error(
-                error.model_dump() if error is not None else None,
-                secrets=self.secrets,
-                request_id=self.request_id,
-            )
-        if event.type == "error":
-            raise in_stream_error(
-                {"code": event.code, "message": event.message},
-                secrets=self.secrets,
-                request_id=self.request_id,
-            )
-        return ()
+        if item.type == "response.output_text.delta":
+            return _one(acc.text(item.delta))
+        if item.type == "response.function_call_arguments.delta":
+            return _one(acc.tool_call_delta(_call_key(item.item_id, item.output_index), item.delta))
+        if item.type == "response.reasoning_summary_text.delta":
+            return _one(self.reasoning((item.item_id, "summary", item.summary_index), item.delta))
+        if item.type == "response.reasoning_text.delta":
+            return _one(self.reasoning((item.item_id, "text", item.content_index), item.delta))
+        if item.type == "response.refusal.delta":
+            return _one(self.refusal(item.delta))
+        if item.type == "response.output_item.added" and item.item.type == "reasoning":
+            self.reasoning_part(item.item.id)
+            return NO_EVENTS
+        if item.type == "response.output_item.added" and item.item.type == "function_call":
+            key = _call_key(item.item.id, item.output_index)
+            return _one(acc.start_tool_call(key, item.item.call_id, item.item.name))
+        if item.type == "response.function_call_arguments.done":
+            return acc.finish_tool_call(_call_key(item.item_id, item.output_index), item.arguments)
+        if item.type == "response.output_item.done":
+            return self._item_done(item.output_index, item.item)
+        if item.type in ("response.completed", "response.incomplete"):
+            return _one(self.complete(item.response))
+        if item.type == "response.failed":
+            error = item.response.error
+            raise self.failed(error.model_dump() if error is not None else None)
+        if item.type == "error":
+            raise self.failed({"code": item.code, "message": item.message})
+        return NO_EVENTS
+
+    def _item_done(self, index: int, item: ResponseOutputItem) -> Sequence[StreamEvent]:
+        self.items[index] = item
+        if item.type != "function_call":
+            return NO_EVENTS
+        key = _call_key(item.id, index)
+        start = self.acc.start_tool_call(key, item.call_id, item.name)  # if "added" was missed
+        done = self.acc.finish_tool_call(key, item.arguments)
+        return done if start is None else (start, *done)
 
 
-def _one(event: StreamEvent | None) -> tuple[StreamEvent, ...]:
-    return () if event is None else (event,)
+class ResponseDecoder(_ReplyDecoder):
+    """A whole Responses reply: one ``Response`` item (a failed one raises its error)."""
+
+    __slots__ = ()
+
+    def feed(self, item: Response) -> Sequence[StreamEvent]:
+        if getattr(item, "status", None) is None and getattr(item, "output", None) is None:
+            return NO_EVENTS  # not a response object at all
+        self.started = True
+        if item.status == "failed" or item.error is not None:
+            error = item.error
+            raise self.failed(error.model_dump() if error is not None else None)
+        acc = self.acc
+        events: list[StreamEvent | None] = []
+        for output in item.output or ():
+            if output.type == "reasoning":
+                self.reasoning_part(output.id)
+                parts = [s.text for s in output.summary or ()] or [
+                    c.text for c in output.content or ()
+                ]
+                events.extend(self.reasoning((output.id, "", i), t) for i, t in enumerate(parts))
+            elif output.type == "message":
+                for part in output.content:
+                    if part.type == "output_text":
+                        events.append(acc.text(part.text))
+                    elif part.type == "refusal":
+                        events.append(self.refusal(part.refusal))
+            elif output.type == "function_call":
+                events.extend(acc.whole_tool_call(output.call_id, output.name, output.arguments))
+        events.append(self.complete(item))
+        return [e for e in events if e is not None]
 
 
-async def responses_events(
-    vendor: AsyncOpenAI, req: CompletionRequest, acc: StreamAccumulator, *, secrets: tuple[str, ...]
-) -> AsyncGenerator[StreamEvent, None]:
-    """Send *req* to the Responses API and yield its events (see the package docstring)."""
-    body = encode_responses(req)
-    options = call_options(req)
-    reply = _Reply(acc, secrets)
-    if not req.stream:
-        response = await vendor.responses.create(stream=False, **body, **options)
-        for event in _decode_response(response, reply):
-            yield event
-        return
-    stream = await vendor.responses.create(stream=True, **body, **options)
-    async with stream:
-        reply.request_id = stream.response.headers.get("x-request-id")
-        async for event in stream:
-            for out in reply.on_event(event):
-                yield out
-    if not reply.finished:
-        raise StreamInterruptedError(
-            "the stream ended before the response was complete", provider=PROVIDER
-        )
-
-
-def _decode_response(response: Response, reply: _Reply) -> list[StreamEvent]:
-    if response.status == "failed" or response.error is not None:
-        error = response.error
-        raise in_stream_error(
-            error.model_dump() if error is not None else None, secrets=reply.secrets
-        )
-    acc = reply.acc
-    events: list[StreamEvent | None] = []
-    for item in response.output or ():
-        if item.type == "reasoning":
-            parts = [s.text for s in item.summary or ()] or [c.text for c in item.content or ()]
-            events.extend(reply.reasoning((item.id, "", i), t) for i, t in enumerate(parts))
-        elif item.type == "message":
-            for part in item.content:
-                if part.type == "output_text":
-                    events.append(acc.text(part.text))
-                elif part.type == "refusal":
-                    events.append(reply.refusal(part.refusal))
-        elif item.type == "function_call":
-            events.extend(acc.whole_tool_call(item.call_id, item.name, item.arguments))
-    events.append(reply.finish(response))
-    return [e for e in events if e is not None]
+def _one(event: StreamEvent | None) -> Sequence[StreamEvent]:
+    return NO_EVENTS if event is None else (event,)

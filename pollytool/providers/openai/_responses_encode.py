@@ -1,13 +1,16 @@
 """Responses API: request encoding, including the replay of reasoning items.
 
-An assistant message produced by the Responses API keeps, in ``provider_metadata["openai"]
-["output"]``, the order of its output items: reasoning items in full (``id``, ``summary``,
-``encrypted_content``) and references to its message and function calls. Encoding that message
-again re-creates the same order, so every reasoning item precedes the item it belongs to.
+An assistant message produced by the Responses API keeps its reasoning items in full (``id``,
+``summary``, ``encrypted_content``) as the provider data of its reasoning parts, in
+``response_parts`` with its text and function calls in output order. Encoding that message
+again re-creates the same order, so every reasoning item precedes the item it belongs to
+(histories saved by earlier versions, with the order in ``provider_metadata["openai"]
+["output"]``, are read too).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from ...messages import (
@@ -17,7 +20,11 @@ from ...messages import (
     ImagePart,
     ImageURLPart,
     MessageRole,
+    ReasoningPart,
+    ResponsePart,
     TextPart,
+    ToolCallPart,
+    UnknownPart,
 )
 from ._shared import (
     data_url,
@@ -33,10 +40,11 @@ if TYPE_CHECKING:
     from ...messages import ContentPart
     from ...request import CompletionRequest
 
-__all__ = ["OUTPUT_KEY", "encode_responses"]
+__all__ = ["encode_responses"]
 
-#: Key of ``provider_metadata["openai"]`` holding a reply's output items in order.
-OUTPUT_KEY = "output"
+PROVIDER = "openai"
+#: Where an earlier version kept a reply's output order: ``provider_metadata["openai"]``.
+EARLIER_KEY = "output"
 _ENCRYPTED = "reasoning.encrypted_content"
 
 
@@ -48,7 +56,7 @@ def encode_responses(req: CompletionRequest) -> dict[str, Any]:
     items that carry encrypted content are sent back (an item without it can only be found
     on the server, which keeps nothing under ``store: false``). ``provider_options={"store":
     True}`` keeps server-side storage and sends every reasoning item back."""
-    has_reasoning = any(_reasoning_entries(m) for m in req.messages)
+    has_reasoning = any(_has_reasoning(m) for m in req.messages)
     stateless = req.provider_options.get("store") is not True and (
         req.thinking.enabled or has_reasoning
     )
@@ -140,6 +148,8 @@ def _part(part: ContentPart) -> dict[str, Any]:
             "filename": part.filename,
             "file_data": data_url(part.data, part.mime_type),
         }
+    if isinstance(part, UnknownPart):
+        raise part.unsendable()
     if part.url.startswith("file-"):
         return {"type": "input_file", "file_id": part.url}
     out: dict[str, Any] = {"type": "input_file", "file_url": part.url}
@@ -148,18 +158,21 @@ def _part(part: ContentPart) -> dict[str, Any]:
     return out
 
 
-def _reasoning_entries(msg: ChatMessage) -> list[dict[str, Any]]:
-    return [e for e in _output_entries(msg) if e.get("type") == "reasoning"]
-
-
-def _output_entries(msg: ChatMessage) -> list[dict[str, Any]]:
+def _has_reasoning(msg: ChatMessage) -> bool:
+    """Whether *msg* holds OpenAI reasoning items to send back."""
     if msg.role != MessageRole.ASSISTANT:
-        return []
-    meta = msg.provider_metadata.get("openai")
-    entries = meta.get(OUTPUT_KEY) if isinstance(meta, dict) else None
-    if not isinstance(entries, list):
-        return []
-    return [e for e in entries if isinstance(e, dict)]
+        return False
+    if msg.response_parts:
+        return any(_reasoning_item(p) is not None for p in msg.response_parts)
+    return bool(_earlier_entries(msg))
+
+
+def _reasoning_item(part: object) -> dict[str, Any] | None:
+    """The reasoning item a response part carries (OpenAI's own), or ``None``."""
+    if not isinstance(part, ReasoningPart):
+        return None
+    entry = part.provider_data.get(PROVIDER)
+    return entry if isinstance(entry, dict) and entry.get("type") == "reasoning" else None
 
 
 def _function_call(call: ChatMessageToolCall) -> dict[str, Any]:
@@ -172,24 +185,56 @@ def _function_call(call: ChatMessageToolCall) -> dict[str, Any]:
 
 
 def _encode_assistant(msg: ChatMessage, items: list[dict[str, Any]], *, stateless: bool) -> None:
-    """The assistant's items in their original output order (reasoning, text, calls), then
-    whatever the recorded order does not mention (text first, then calls)."""
+    """The assistant's items in their original output order (reasoning items, text, calls;
+    see :meth:`~pollytool.messages.ChatMessage.response_items`)."""
     text = text_only(msg)
-    text_sent = False
-    pending = {c.id: c for c in msg.tool_calls}
-    for entry in _output_entries(msg):
+    if not msg.response_parts:
+        msg = _from_earlier_layout(msg) or msg
+    if not msg.response_parts:  # the common case: the text, then the calls
+        if text:
+            items.append({"role": "assistant", "content": text})
+        items.extend(_function_call(c) for c in msg.tool_calls)
+        return
+    previous_text: dict[str, Any] | None = None
+    for item in msg.response_items():
+        if isinstance(item, ChatMessageToolCall):
+            items.append(_function_call(item))
+        elif isinstance(item, TextPart):
+            if not item.text:
+                continue
+            if previous_text is not None and items[-1] is previous_text:
+                previous_text["content"] += item.text
+                continue
+            previous_text = {"role": "assistant", "content": item.text}
+            items.append(previous_text)
+        elif (entry := _reasoning_item(item)) is not None and (
+            entry.get("encrypted_content") or not stateless
+        ):
+            items.append(dict(entry))
+
+
+def _earlier_entries(msg: ChatMessage) -> list[dict[str, Any]]:
+    meta = msg.provider_metadata.get(PROVIDER)
+    entries = meta.get(EARLIER_KEY) if isinstance(meta, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _from_earlier_layout(msg: ChatMessage) -> ChatMessage | None:
+    """A message saved by an earlier version, which kept the reply's output order in
+    ``provider_metadata["openai"]["output"]`` (reasoning items in full, references to the
+    message and the function calls), with that order as response parts; ``None`` without."""
+    entries = _earlier_entries(msg)
+    if not any(e.get("type") == "reasoning" for e in entries):
+        return None
+    parts: list[ResponsePart] = []
+    for entry in entries:
         kind = entry.get("type")
         if kind == "reasoning":
-            if entry.get("encrypted_content") or not stateless:
-                items.append(dict(entry))
+            summary = entry.get("summary") or []
+            text = "\n\n".join(s.get("text", "") for s in summary if isinstance(s, dict))
+            parts.append(ReasoningPart(text, {PROVIDER: dict(entry)}))
         elif kind == "function_call":
-            call = pending.pop(str(entry.get("call_id")), None)
-            if call is not None:
-                items.append(_function_call(call))
-        elif kind == "message" and not text_sent:
-            text_sent = True
-            if text:
-                items.append({"role": "assistant", "content": text})
-    if text and not text_sent:
-        items.append({"role": "assistant", "content": text})
-    items.extend(_function_call(c) for c in pending.values())
+            parts.append(ToolCallPart(str(entry.get("call_id"))))
+        elif kind == "message":
+            parts.append(TextPart(msg.text))
+    return dataclasses.replace(msg, response_parts=parts)

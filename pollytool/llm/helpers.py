@@ -14,9 +14,9 @@ Each helper takes an optional ``client`` (any :class:`~pollytool.stream.LLM`: a
 ``MultiPass``, a direct provider client, a ``FakeLLM``). Without one, all helpers share one
 :class:`~pollytool.llm.router.MultiPass` made on first use (see :func:`shared_client`); it
 reads the ``POLLYTOOL_*`` environment variables for every request, and a service calling the
-helpers repeatedly reuses its connections. Extra keyword arguments become :class:`~pollytool.request.CompletionRequest`
-fields (``temperature=0.2``, ``timeout=30``, ``thinking="high"``…). Failures raise the typed
-:mod:`pollytool.errors` exception.
+helpers repeatedly reuses its connections. Extra keyword arguments become
+:class:`~pollytool.request.CompletionRequest` fields (``temperature=0.2``, ``timeout=30``,
+``thinking="high"``…). Failures raise the typed :mod:`pollytool.errors` exception.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def shared_client() -> MultiPass:
 
     Made once, on first use; it reads keys and base URLs from the ``POLLYTOOL_*`` environment
     variables for every request (a changed variable applies to the next call) and keeps one
-    connection pool per provider and event loop. Call ``await shared_client().aclose()`` to release them.
+    connection pool per provider and event loop. Call ``await shared_client().aclose()`` to
+    release them.
     """
     from .router import MultiPass
 

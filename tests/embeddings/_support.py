@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pollytool.providers._base import ProviderClient
 from pollytool.providers.gemini import GeminiClient
 from pollytool.providers.ollama import OllamaClient
 from pollytool.providers.openai import OpenAIClient
 from tests.fakes.cassettes import load_cassette
 
-__all__ = ["KEYS", "PATHS", "client_for", "recorded"]
+__all__ = ["KEYS", "PATHS", "EmbeddingClient", "client_for", "recorded", "response_json"]
 
 KEYS = {
     "openai": "sk-embed-test-0123456789abcdef",
@@ -28,7 +27,10 @@ PATHS = {
 }
 
 
-def client_for(provider: str, url: str, **settings: Any) -> ProviderClient[Any]:
+EmbeddingClient = OpenAIClient | GeminiClient | OllamaClient
+
+
+def client_for(provider: str, url: str, **settings: Any) -> EmbeddingClient:
     """The provider's client for the loopback server at *url* (retries off unless given)."""
     settings.setdefault("max_retries", 0)
     settings.setdefault("api_key", KEYS[provider])

@@ -65,8 +65,8 @@ def _reply(texts: list[str], provider: str) -> Reply:
     if provider == "openai":
         data = [{"object": "embedding", "index": i, "embedding": _vector(t)}
                 for i, t in enumerate(texts)]  # fmt: skip
-        return Reply.json({"object": "list", "data": data[::-1], "model": "m",
-                           "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)}})  # fmt: skip
+        usage = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
+        return Reply.json({"object": "list", "data": data[::-1], "model": "m", "usage": usage})
     if provider == "gemini":
         return Reply.json({"embeddings": [{"values": _vector(t)} for t in texts]})
     return Reply.json({"model": "embed", "embeddings": [_vector(t) for t in texts],
@@ -132,7 +132,7 @@ async def test_the_providers_own_limit_splits_a_large_list(provider: str) -> Non
     backend = Backend(provider, total=3)
     async with LoopbackServer() as server, client_for(provider, server.url) as client:
         server.always("POST", _path(provider), backend)
-        result = await client.embed(EmbeddingRequest(MODEL[provider], texts))  # type: ignore[attr-defined]
+        result = await client.embed(EmbeddingRequest(MODEL[provider], texts))
     sizes = sorted((len(_texts(b, provider)) for b in backend.bodies), reverse=True)
     assert sizes == [limit, limit, 7]
     assert result.vectors == [_vector(t) for t in texts]
@@ -148,13 +148,16 @@ def test_batches_respect_a_character_budget() -> None:
 async def test_one_failing_batch_fails_the_call_and_stops_the_others(provider: str) -> None:
     texts = [str(i) for i in range(9)]
     api = EmbeddingAPI(3, 10**9, APIS[provider].send)
-    released = anyio.Event()
+    released, all_sent = anyio.Event(), anyio.Event()
     seen: list[list[str]] = []
 
     async def answer(request: RecordedRequest) -> Reply:
         batch = _texts(request.json(), provider)
         seen.append(batch)
+        if len(seen) == 3:
+            all_sent.set()
         if batch[0] == "3":
+            await all_sent.wait()
             return Reply.json({"error": {"message": "input 3 is bad", "code": 400,
                                          "status": "INVALID_ARGUMENT"}}, status=400)  # fmt: skip
         await released.wait()  # never set: the failure must cancel these
@@ -178,4 +181,4 @@ async def test_a_reply_with_the_wrong_number_of_vectors_is_an_error(
     async with LoopbackServer() as server, client_for(provider, server.url) as client:
         server.always("POST", _path(provider), answer)
         with pytest.raises(ResponseError, match=f"{count} vectors for 1 inputs"):
-            await client.embed(EmbeddingRequest(MODEL[provider], "1"))  # type: ignore[attr-defined]
+            await client.embed(EmbeddingRequest(MODEL[provider], "1"))

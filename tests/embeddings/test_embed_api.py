@@ -83,8 +83,8 @@ def test_result_vector_is_the_only_vector() -> None:
 async def test_router_sends_provider_model_with_the_routers_key_and_base_url() -> None:
     async with LoopbackServer() as server:
         server.add("POST", "/v1/embeddings", _openai_reply(2))
-        async with MultiPass({"openai": KEYS["openai"]},
-                             base_urls={"openai": server.url + "/v1"}, env={}) as router:  # fmt: skip
+        base_urls = {"openai": server.url + "/v1"}
+        async with MultiPass({"openai": KEYS["openai"]}, base_urls=base_urls, env={}) as router:
             result = await embed("openai/text-embedding-3-small", ["a", "b"], 64, client=router)
     sent = server.requests[0]
     assert sent.headers["authorization"] == f"Bearer {KEYS['openai']}"
@@ -163,7 +163,7 @@ async def test_a_requests_own_base_url_and_key_are_used() -> None:
         async with client_for("openai", server.url) as client:
             req = EmbeddingRequest("m", "x", base_url=other.url + "/v1",
                                    api_key="sk-own-key-0123456789")  # fmt: skip
-            await client.embed(req)  # type: ignore[attr-defined]
+            await client.embed(req)
     assert not server.requests
     assert other.requests[0].headers["authorization"] == "Bearer sk-own-key-0123456789"
 
@@ -172,7 +172,7 @@ async def test_a_server_error_is_retried_by_the_client() -> None:
     failure = Reply.json({"error": "busy"}, status=503, headers={"retry-after": "0"})
     async with LoopbackServer() as server, client_for("ollama", server.url, max_retries=1) as c:
         server.add("POST", "/api/embed", failure, _ollama_reply)
-        result = await c.embed(EmbeddingRequest("m", "x"))  # type: ignore[attr-defined]
+        result = await c.embed(EmbeddingRequest("m", "x"))
     assert len(server.requests) == 2 and result.vector == [1.0, 2.0]
 
 
@@ -183,8 +183,8 @@ async def test_the_request_timeout_bounds_the_whole_call() -> None:
 
     async with LoopbackServer() as server, client_for("ollama", server.url) as client:
         server.always("POST", "/api/embed", stall)
-        with pytest.raises(APITimeoutError, match="within its 0.2s timeout"):
-            await client.embed(EmbeddingRequest("m", "x", timeout=0.2))  # type: ignore[attr-defined]
+        with pytest.raises(APITimeoutError, match=r"within its 0\.2s timeout"):
+            await client.embed(EmbeddingRequest("m", "x", timeout=0.2))
 
 
 async def test_errors_never_show_the_key() -> None:
@@ -194,5 +194,5 @@ async def test_errors_never_show_the_key() -> None:
     async with LoopbackServer() as server, client_for("openai", server.url) as client:
         server.add("POST", "/v1/embeddings", Reply.json(body, status=401))
         with pytest.raises(AuthenticationError) as caught:
-            await client.embed(EmbeddingRequest("m", "x"))  # type: ignore[attr-defined]
+            await client.embed(EmbeddingRequest("m", "x"))
     assert key not in str(caught.value) and key not in repr(caught.value.__cause__)

@@ -5,6 +5,7 @@ shortened vectors scaled back to length 1, full-length ones left alone."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 
@@ -20,7 +21,7 @@ def anyio_backend() -> str:
     return "asyncio"  # google-genai runs on asyncio only
 
 
-def _answer(values: list[float]) -> object:
+def _answer(values: list[float]) -> Callable[[RecordedRequest], Reply]:
     def answer(request: RecordedRequest) -> Reply:
         count = len(request.json()["requests"])
         return Reply.json({"embeddings": [{"values": values}] * count})
@@ -32,7 +33,7 @@ async def test_each_text_is_its_own_content_with_task_type_and_dimensions() -> N
     model = "gemini-embedding-2"
     async with LoopbackServer() as server, client_for("gemini", server.url) as client:
         server.always("POST", f"/v1beta/models/{model}:batchEmbedContents", _answer([3.0, 4.0]))
-        result = await client.embed(  # type: ignore[attr-defined]
+        result = await client.embed(
             EmbeddingRequest(model, ["a", "b", "c"], dimensions=2, task_type="CLUSTERING")
         )
     sent = server.requests[0]
@@ -48,7 +49,7 @@ async def test_each_text_is_its_own_content_with_task_type_and_dimensions() -> N
 async def test_full_length_vectors_are_returned_as_sent() -> None:
     async with LoopbackServer() as server, client_for("gemini", server.url) as client:
         server.always("POST", None, _answer([3.0, 4.0]))
-        result = await client.embed(EmbeddingRequest("gemini-embedding-001", "a"))  # type: ignore[attr-defined]
+        result = await client.embed(EmbeddingRequest("gemini-embedding-001", "a"))
     assert result.vector == [3.0, 4.0]
     assert "taskType" not in server.requests[0].json()["requests"][0]
 
@@ -56,6 +57,6 @@ async def test_full_length_vectors_are_returned_as_sent() -> None:
 async def test_zero_vector_is_left_alone_when_shortened() -> None:
     async with LoopbackServer() as server, client_for("gemini", server.url) as client:
         server.always("POST", None, _answer([0.0, 0.0]))
-        result = await client.embed(EmbeddingRequest("m", "a", dimensions=2))  # type: ignore[attr-defined]
+        result = await client.embed(EmbeddingRequest("m", "a", dimensions=2))
     assert result.vector == [0.0, 0.0]
     assert not any(math.isnan(x) for x in result.vector)

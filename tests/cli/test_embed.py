@@ -183,8 +183,9 @@ def test_an_unreadable_file_is_an_error(polly: Polly, server: EmbedServer, tmp_p
 def test_provider_errors_are_typed_and_never_show_the_key(
     polly: Polly, server: EmbedServer
 ) -> None:
-    server.fail = {"error": {"message": f"The model `nope` does not exist ({KEY})",
-                             "type": "invalid_request_error", "code": "model_not_found"}}  # fmt: skip
+    message = f"The model `nope` does not exist ({KEY})"
+    server.fail = {"error": {"message": message, "type": "invalid_request_error",
+                             "code": "model_not_found"}}  # fmt: skip
     result = polly.run("embed", "-m", "openai/nope", "x")
     assert result.code == 1
     assert result.stderr.startswith("Error: openai: ") and "does not exist" in result.stderr

@@ -44,7 +44,7 @@ async def main(model: str, query: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Rank documents by similarity to a query.")
     parser.add_argument("query")
     parser.add_argument("--model", default="openai/text-embedding-3-small")
     args = parser.parse_args()

@@ -15,6 +15,12 @@ from ._embed import OPENAI_EMBEDDINGS
 from ._errors import map_error
 from ._responses_decode import ResponseDecoder, ResponsesStreamDecoder
 from ._responses_encode import encode_responses
+from ._schema_format import (
+    SchemaFormats,
+    json_object_format,
+    rejects_json_schema,
+    requested_format,
+)
 from ._shared import API_OPTION, call_options
 
 if TYPE_CHECKING:
@@ -38,6 +44,8 @@ class _Body:
     api: str
     params: dict[str, Any]
     options: dict[str, Any]
+    #: Whether a rejected ``json_schema`` response format may be retried as ``json_object``.
+    may_fall_back: bool = False
 
 
 def _is_openai(base_url: str | None) -> bool:
@@ -63,6 +71,11 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
 
     The Responses API is used for api.openai.com, Chat Completions for every other base URL;
     ``provider_options={"api": "chat"}`` (or ``"responses"``) on a request overrides that.
+    Structured output on Chat Completions asks for ``response_format`` ``json_schema``; a
+    server other than api.openai.com that rejects it (llama-cpp-python's) is asked again once
+    with ``json_object`` and the schema, with a :class:`~pollytool.schema.SchemaFormatWarning`,
+    and later requests to that base URL use ``json_object`` directly;
+    ``provider_options={"schema_format": "json_object" | "json_schema"}`` fixes the choice.
     The rest of the contract (one connection pool, per-request keys and base URLs on it,
     errors) is :class:`~pollytool.providers._base.ProviderClient`'s.
     """
@@ -82,6 +95,7 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
     ) -> None:
         super().__init__(api_key, base_url, max_retries=max_retries, timeout=timeout)
         self._organization = organization
+        self._schema_formats = SchemaFormats()
 
     def _key_required(self, base_url: str | None) -> bool:
         return _is_openai(base_url)
@@ -112,10 +126,39 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
             )
         if chosen == "responses":
             return _Body("responses", encode_responses(req), call_options(req))
-        return _Body("chat", encode_chat(req, openai_host=openai_host), call_options(req))
+        params = encode_chat(req, openai_host=openai_host)
+        if req.response_schema is None:
+            return _Body("chat", params, call_options(req))
+        form = requested_format(req)
+        if form is None and not openai_host:
+            form = self._schema_formats.get(call.base_url)
+            if form is None:
+                return _Body("chat", params, call_options(req), may_fall_back=True)
+        if form == "json_object":
+            params = json_object_format(params)
+        return _Body("chat", params, call_options(req))
 
     async def _open(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
         vendor = for_call(self, vendor, call)
+        if not body.may_fall_back:
+            return await self._send(vendor, call, body)
+        import openai
+
+        try:
+            # a first answer without the SDK's retries: llama-cpp-python rejects with a 500
+            stream = await self._send(vendor.with_options(max_retries=0), call, body)
+        except openai.APIStatusError as exc:
+            if rejects_json_schema(exc):
+                self._schema_formats.fall_back(call.base_url)
+                fallback = _Body("chat", json_object_format(body.params), body.options)
+                return await self._send(vendor, call, fallback)
+            if exc.status_code < 500 and exc.status_code not in (408, 409, 429):
+                raise
+            return await self._send(vendor, call, body)  # now with the SDK's retries
+        self._schema_formats.remember(call.base_url, "json_schema")
+        return stream
+
+    async def _send(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
         stream = call.req.stream
         chunks: AsyncIterator[Any]
         if body.api == "chat":

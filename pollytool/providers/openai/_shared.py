@@ -12,6 +12,7 @@ from ...messages import ChatMessage, TextPart
 from ...thinking import Thinking
 from ...tools.base import tool_spec
 from ._dialect import is_openai_strict_compatible, to_openai_strict
+from ._schema_format import SCHEMA_FORMAT_OPTION
 
 if TYPE_CHECKING:
     from ...request import CompletionRequest
@@ -32,6 +33,8 @@ __all__ = [
 
 #: The ``provider_options`` key that picks the API (``"responses"`` or ``"chat"``).
 API_OPTION = "api"
+#: ``provider_options`` keys the adapter reads itself (the rest go into the body).
+_OWN_OPTIONS = frozenset({API_OPTION, SCHEMA_FORMAT_OPTION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +112,14 @@ def require_call_id(tool_call_id: str) -> str:
 def call_options(req: CompletionRequest) -> dict[str, Any]:
     """Per-call SDK options: the request timeout and ``extra_body``.
 
-    Every ``provider_options`` key except ``"api"`` is merged into the JSON body verbatim
-    (``extra_body``), after pollytool's own fields, so it can add a field pollytool does not
-    know (``service_tier``, ``parallel_tool_calls``, ``verbosity``, ``top_p``…) or replace one
-    it computed."""
+    Every ``provider_options`` key except ``"api"`` and ``"schema_format"`` is merged into
+    the JSON body verbatim (``extra_body``), after pollytool's own fields, so it can add a
+    field pollytool does not know (``service_tier``, ``parallel_tool_calls``, ``verbosity``,
+    ``top_p``…) or replace one it computed."""
     options: dict[str, Any] = {}
     if req.timeout is not None:
         options["timeout"] = req.timeout
-    extra = {k: v for k, v in req.provider_options.items() if k != API_OPTION}
+    extra = {k: v for k, v in req.provider_options.items() if k not in _OWN_OPTIONS}
     if extra:
         options["extra_body"] = extra
     return options

@@ -20,6 +20,7 @@ from ._lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .embeddings import EmbeddingRequest, EmbeddingResult
     from .errors import (
         APIConnectionError,
         APIStatusError,
@@ -95,6 +96,8 @@ _EXPORTS = {
         "errors",
     ),
     "CompletionRequest": "request",
+    "EmbeddingRequest": "embeddings",
+    "EmbeddingResult": "embeddings",
     "MultiPass": "llm.router",
     "get_default_client": "llm.router",
     "Schema": "schema",
@@ -122,6 +125,8 @@ __all__ = [
     "ContentEvent",
     "ContentFilterError",
     "ContextLengthError",
+    "EmbeddingRequest",
+    "EmbeddingResult",
     "ErrorEvent",
     "EventStream",
     "EventType",

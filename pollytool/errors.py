@@ -8,7 +8,9 @@
     │   ├── UnknownProviderError                   prefix names no registered provider
     │   ├── MissingAPIKeyError                     no key given and none in POLLYTOOL_<P>KEY
     │   ├── ProviderUnavailableError               registered provider whose adapter cannot load
-    │   └── InvalidThinkingError                   Thinking.parse got something it cannot read
+    │   ├── InvalidThinkingError                   Thinking.parse got something it cannot read
+    │   └── UnsupportedFeatureError                the provider has no such API (Anthropic
+    │                                              embeddings)
     ├── ProviderError                              the provider or the way to it failed
     │   ├── APIConnectionError                     no usable connection: refused, reset, DNS
     │   │   ├── APITimeoutError                    connect/read timeout or request deadline
@@ -125,6 +127,7 @@ __all__ = [
     "ToolTimeoutError",
     "UnknownProviderError",
     "UnstorableMessageError",
+    "UnsupportedFeatureError",
     "redact",
 ]
 
@@ -199,6 +202,21 @@ class ProviderUnavailableError(ConfigurationError):
 
 class InvalidThinkingError(ConfigurationError):
     """A thinking setting could not be parsed."""
+
+
+class UnsupportedFeatureError(ConfigurationError):
+    """The provider (or client) has no API for what was asked, such as embeddings on
+    Anthropic; nothing was sent.
+
+    Attributes:
+        provider: the provider's name.
+        feature: what it lacks (``"embeddings"``).
+    """
+
+    def __init__(self, message: str, *, provider: str, feature: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.feature = feature
 
 
 # --------------------------------------------------------------------------- provider

@@ -23,6 +23,8 @@ HEAVY = ["openai", "anthropic", "google.genai", "ollama", "mcp", "httpx", "httpx
         "from pollytool import ChatMessage, CompletionRequest, MultiPass, Thinking, EventType",
         "from pollytool.llm import MultiPass, get_default_client, CompletionRequest; "
         "MultiPass().stream",
+        "from pollytool import EmbeddingRequest; from pollytool.llm import embed, MultiPass; "
+        "MultiPass().embed",
         "from pollytool.llm import OpenAIClient, AnthropicClient, GeminiClient, OllamaClient",
         "from pollytool.providers.gemini import GeminiClient; GeminiClient('AIza-key')",
         "from pollytool.providers.ollama import OllamaClient; OllamaClient()",
@@ -57,7 +59,8 @@ def test_static_all_matches_the_lazy_exports() -> None:
 #: What the providers may import from pollytool: the contract types and shared helpers, never
 #: the router, agent, sessions or anything else built on top of them.
 LEAVES = {
-    "pollytool._jsonschema", "pollytool._lazy", "pollytool._resource", "pollytool.errors",
+    "pollytool._jsonschema", "pollytool._lazy", "pollytool._resource", "pollytool.embeddings",
+    "pollytool.errors",
     "pollytool.events",
     "pollytool.messages", "pollytool.request", "pollytool.schema", "pollytool.stream",
     "pollytool.thinking", "pollytool.tools.base",

@@ -8,6 +8,7 @@
     polly -c work -p "Remember: the build uses nox"     # a saved context (conversation)
     polly --list | --show NAME | --reset NAME | --delete NAME | --purge | --create NAME
     polly -c work                                        # an interactive session (a terminal)
+    polly embed "some text" -m gemini/gemini-embedding-001   # embedding vectors as JSON
 
 Built on pollytool's public API only. Exit status: 0 ok, 1 error, 2 usage, 130 interrupted.
 """
@@ -61,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     status."""
     secrets = secret_values(os.environ)
     args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["embed"]:  # the subcommand is only ever the first argument
+        from ._embed import embed_main
+
+        return embed_main(args[1:])
     try:
         opts = parse_options(args, os.environ)
     except UsageError as exc:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ..embeddings import Embedder, EmbeddingRequest, EmbeddingResult
     from ..providers.anthropic import AnthropicClient
     from ..providers.fake import FakeLLM
     from ..providers.gemini import GeminiClient
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ..tools.registry import ToolRegistry
     from .agent import Agent, AgentResult, AgentStream
     from .builder import CompletionBuilder
+    from .embeddings import embed
     from .helpers import (
         TextStream,
         chat_with_history,
@@ -44,6 +46,9 @@ __all__ = [
     "BaseLLM",
     "CompletionBuilder",
     "CompletionRequest",
+    "Embedder",
+    "EmbeddingRequest",
+    "EmbeddingResult",
     "EventStream",
     "FakeLLM",
     "GeminiClient",
@@ -58,6 +63,7 @@ __all__ = [
     "ThinkingLevel",
     "ToolRegistry",
     "chat_with_history",
+    "embed",
     "get_default_client",
     "quick_complete",
     "shared_client",
@@ -73,6 +79,10 @@ _EXPORTS = {
     "AgentResult": "agent",
     "AgentStream": "agent",
     "CompletionBuilder": "builder",
+    "Embedder": "pollytool.embeddings",
+    "EmbeddingRequest": "pollytool.embeddings",
+    "EmbeddingResult": "pollytool.embeddings",
+    "embed": "embeddings",
     "TextStream": "helpers",
     "chat_with_history": "helpers",
     "quick_complete": "helpers",

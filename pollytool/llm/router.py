@@ -7,17 +7,24 @@ import os
 import weakref
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
-from ..errors import InvalidModelError, MissingAPIKeyError, PollyError, UnknownProviderError
+from ..errors import (
+    InvalidModelError,
+    MissingAPIKeyError,
+    PollyError,
+    UnknownProviderError,
+    UnsupportedFeatureError,
+)
 from ..events import ErrorEvent
 from ..providers import get_provider, provider_names
 from ..providers._base import check_settings
 from ..stream import LLM, BaseLLM, EventStream
 
 if TYPE_CHECKING:
+    from ..embeddings import Embedder, EmbeddingRequest, EmbeddingResult
     from ..events import StreamEvent
     from ..providers import ClientFactory, ProviderInfo
     from ..request import CompletionRequest
@@ -147,19 +154,12 @@ class MultiPass(BaseLLM):
         base_url: str | None,
     ) -> AsyncIterator[StreamEvent]:
         try:
-            factory = await self._factory(info)
             clients = self._clients()
-            if info.shared:
-                client = clients.shared.get(info.name)
-                if client is None:
-                    client = clients.shared[info.name] = factory(**self._settings)
-                events = _as_stream(client.stream(routed))
-                key: _ClientKey | None = None
-            else:
-                key = (info.name, api_key, base_url)
-                client = await self._per_key_client(clients, key, factory)
-                clear = dataclasses.replace(routed, api_key=None, base_url=None)
-                events = _as_stream(client.stream(clear))
+            client, key = await self._client_for(info, clients, api_key, base_url)
+            if key is not None:
+                routed = dataclasses.replace(routed, api_key=None, base_url=None)
+            events = _as_stream(client.stream(routed))
+            if key is not None:
                 clients.busy[key] += 1
         except PollyError as exc:
             yield ErrorEvent(exc)
@@ -171,6 +171,52 @@ class MultiPass(BaseLLM):
         finally:
             if key is not None:
                 clients.busy[key] -= 1
+
+    async def _client_for(
+        self, info: ProviderInfo, clients: _Clients, api_key: str | None, base_url: str | None
+    ) -> tuple[LLM, _ClientKey | None]:
+        """The client for *info*: the provider's shared one (key ``None``: the request
+        carries its key and base URL), or the one made for this key and base URL."""
+        factory = await self._factory(info)
+        if info.shared:
+            client = clients.shared.get(info.name)
+            if client is None:
+                client = clients.shared[info.name] = factory(**self._settings)
+            return client, None
+        key = (info.name, api_key, base_url)
+        return await self._per_key_client(clients, key, factory), key
+
+    # ------------------------------------------------------------------ embeddings
+
+    async def embed(self, req: EmbeddingRequest) -> EmbeddingResult:
+        """Route *req* by its model prefix to the provider's ``embed`` (keys and base URLs
+        as for :meth:`stream`) and return its vectors, in input order; raises the typed
+        error. A provider without an embeddings API (Anthropic) raises
+        :class:`~pollytool.errors.UnsupportedFeatureError` before anything is sent."""
+        provider, model = _split(req.model)
+        fixed = self._fixed.get(provider)
+        if fixed is not None:
+            routed = dataclasses.replace(req, model=model, api_key=None, base_url=None)
+            result = await _embedder(fixed, provider).embed(routed)
+            return dataclasses.replace(result, model=req.model)
+        info = _registered(provider)
+        factory = await self._factory(info)
+        if isinstance(factory, type):  # a client class: it must have ``embed``
+            _embedder(factory, provider)
+        api_key, base_url = self._credentials(provider, info, req.endpoint())
+        clients = self._clients()
+        client, key = await self._client_for(info, clients, api_key, base_url)
+        if key is None:
+            routed = dataclasses.replace(req, model=model, api_key=api_key, base_url=base_url)
+        else:
+            routed = dataclasses.replace(req, model=model, api_key=None, base_url=None)
+            clients.busy[key] += 1
+        try:
+            result = await _embedder(client, provider).embed(routed)
+        finally:
+            if key is not None:
+                clients.busy[key] -= 1
+        return dataclasses.replace(result, model=req.model)
 
     async def _factory(self, info: ProviderInfo) -> ClientFactory:
         """The provider's client factory; its module (and so its vendor SDK) is imported in a
@@ -255,6 +301,18 @@ def _registered(provider: str) -> ProviderInfo:
             valid=valid,
         )
     return info
+
+
+def _embedder(client: object, provider: str) -> Embedder:
+    """*client* (or a client class) as an :class:`~pollytool.embeddings.Embedder`, or
+    :class:`~pollytool.errors.UnsupportedFeatureError` when it has no ``embed``."""
+    if not callable(getattr(client, "embed", None)):
+        raise UnsupportedFeatureError(
+            f"{provider} has no embeddings API; use an openai/, gemini/ or ollama/ embedding model",
+            provider=provider,
+            feature="embeddings",
+        )
+    return cast("Embedder", client)
 
 
 def _as_stream(events: AsyncIterator[StreamEvent]) -> EventStream:

@@ -6,7 +6,9 @@ import math
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .._base import Call, ProviderClient, Single
+from .._embedding import run_embedding
 from ._decode import ResponseDecoder
+from ._embed import GEMINI_EMBEDDINGS
 from ._encode import encode_request
 from ._errors import map_error
 from ._transport import GeminiStream, close_responses, tracked_responses, tracking_transport
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from google.genai.client import AsyncClient
     from google.genai.types import GenerateContentConfig, GenerateContentResponse
 
+    from ...embeddings import EmbeddingRequest, EmbeddingResult
     from ...errors import PollyError
     from .._accumulator import StreamAccumulator
     from .._decoder import Decoder
@@ -105,7 +108,9 @@ class GeminiClient(ProviderClient["AsyncClient"]):
 
     # ------------------------------------------------------------------ the call
 
-    def _encode(self, call: Call) -> _Body:
+    def _http_options(self, call: Call) -> dict[str, Any] | None:
+        """The SDK's per-request ``http_options`` for *call*'s own base URL, key and
+        timeout (``None`` when it has none)."""
         options: dict[str, Any] = {}
         if call.base_url != self.base_url:
             options["base_url"] = call.base_url
@@ -113,7 +118,10 @@ class GeminiClient(ProviderClient["AsyncClient"]):
             options["headers"] = {"x-goog-api-key": call.api_key}
         if call.req.timeout is not None:
             options["timeout"] = math.ceil(call.req.timeout * 1000)
-        return encode_request(call.req, options or None)
+        return options or None
+
+    def _encode(self, call: Call) -> _Body:
+        return encode_request(call.req, self._http_options(call))
 
     async def _open(self, vendor: AsyncClient, call: Call, body: _Body) -> AsyncIterator[Any]:
         contents, config = body
@@ -146,3 +154,8 @@ class GeminiClient(ProviderClient["AsyncClient"]):
 
     def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
         return map_error(exc, secrets=call.secrets)
+
+    async def embed(self, req: EmbeddingRequest) -> EmbeddingResult:
+        """One vector per input of *req* (see :mod:`pollytool.embeddings` and
+        :mod:`pollytool.providers.gemini._embed`); raises the typed error."""
+        return await run_embedding(self, req, GEMINI_EMBEDDINGS)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._base import CONNECT_TIMEOUT, Call, ProviderClient, Single
+from .._embedding import run_embedding
 from ._decode import ChatDecoder
+from ._embed import OLLAMA_EMBEDDINGS
 from ._encode import build_chat_body
 from ._errors import map_error
 
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
 
     import ollama
 
+    from ...embeddings import EmbeddingRequest, EmbeddingResult
     from ...errors import PollyError
     from .._accumulator import StreamAccumulator
     from .._decoder import Decoder
@@ -129,3 +132,8 @@ class OllamaClient(ProviderClient["ollama.AsyncClient"]):
     def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
         host = call.base_url or self.host
         return map_error(exc, host=host, model=call.req.model, secrets=call.secrets)
+
+    async def embed(self, req: EmbeddingRequest) -> EmbeddingResult:
+        """One vector per input of *req* (see :mod:`pollytool.embeddings` and
+        :mod:`pollytool.providers.ollama._embed`); raises the typed error."""
+        return await run_embedding(self, req, OLLAMA_EMBEDDINGS)

@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 
 from ...errors import ConfigurationError
 from .._base import CONNECT_TIMEOUT, Call, ProviderClient, Single
+from .._embedding import run_embedding
 from .._stainless import NO_KEY, for_call
 from ._chat import ChatCompletionDecoder, ChatStreamDecoder, encode_chat
+from ._embed import OPENAI_EMBEDDINGS
 from ._errors import map_error
 from ._responses_decode import ResponseDecoder, ResponsesStreamDecoder
 from ._responses_encode import encode_responses
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from openai import AsyncOpenAI
 
+    from ...embeddings import EmbeddingRequest, EmbeddingResult
     from ...errors import PollyError
     from .._accumulator import StreamAccumulator
     from .._decoder import Decoder
@@ -188,3 +191,8 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
 
     def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
         return map_error(exc, secrets=call.secrets)
+
+    async def embed(self, req: EmbeddingRequest) -> EmbeddingResult:
+        """One vector per input of *req* (see :mod:`pollytool.embeddings` and
+        :mod:`pollytool.providers.openai._embed`); raises the typed error."""
+        return await run_embedding(self, req, OPENAI_EMBEDDINGS)

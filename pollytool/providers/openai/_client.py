@@ -13,12 +13,12 @@ from ._chat import ChatCompletionDecoder, ChatStreamDecoder, encode_chat
 from ._errors import map_error
 from ._responses_decode import ResponseDecoder, ResponsesStreamDecoder
 from ._responses_encode import encode_responses
-from ._shared import API_OPTION, call_options
+from ._shared import API_OPTION, call_options, with_extras
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI, RequestOptions
 
     from ...errors import PollyError
     from .._accumulator import StreamAccumulator
@@ -30,11 +30,16 @@ _OPENAI_HOST = "api.openai.com"
 _APIS = ("responses", "chat")
 
 
+_PATHS = {"responses": "/responses", "chat": "/chat/completions"}
+
+
 @dataclass(frozen=True, slots=True)
 class _Body:
+    """What ``_encode`` makes: the API, its JSON body, and the SDK's request options."""
+
     api: str
-    params: dict[str, Any]
-    options: dict[str, Any]
+    json: dict[str, Any]
+    options: RequestOptions
 
 
 def _is_openai(base_url: str | None) -> bool:
@@ -108,29 +113,31 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
                 f"provider_options['api'] must be 'responses' or 'chat', got {chosen!r}"
             )
         if chosen == "responses":
-            return _Body("responses", encode_responses(req), call_options(req))
-        return _Body("chat", encode_chat(req, openai_host=openai_host), call_options(req))
+            json = {**encode_responses(req), "stream": req.stream}
+        else:
+            json = {**encode_chat(req, openai_host=openai_host), "stream": req.stream}
+            if req.stream:
+                json["stream_options"] = {"include_usage": True}
+        return _Body(chosen, with_extras(json, req), call_options(req))
 
     async def _open(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
+        """Send the body with the SDK's low-level ``post`` (its auth, base URL, retries,
+        timeouts, SSE parsing and errors) and get the wire JSON back as dicts, without the
+        typed objects ``create`` would build for every chunk."""
+        from openai import AsyncStream
+
         vendor = for_call(self, vendor, call)
-        stream = call.req.stream
-        chunks: AsyncIterator[Any]
-        if body.api == "chat":
-            if stream:
-                chunks = await vendor.chat.completions.create(
-                    stream=True,
-                    stream_options={"include_usage": True},
-                    **body.params,
-                    **body.options,
-                )
-                return chunks
-            return Single(
-                await vendor.chat.completions.create(stream=False, **body.params, **body.options)
+        path = _PATHS[body.api]
+        if call.req.stream:
+            return await vendor.post(
+                path,
+                body=body.json,
+                options=body.options,
+                cast_to=object,
+                stream=True,
+                stream_cls=AsyncStream[object],
             )
-        if stream:
-            chunks = await vendor.responses.create(stream=True, **body.params, **body.options)
-            return chunks
-        return Single(await vendor.responses.create(stream=False, **body.params, **body.options))
+        return Single(await vendor.post(path, body=body.json, options=body.options, cast_to=object))
 
     def _decoder(
         self, call: Call, body: _Body, stream: AsyncIterator[Any], acc: StreamAccumulator

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -47,6 +47,20 @@ class Final:
     calls: tuple[tuple[str, Any], ...]  # (name, parsed arguments)
     usage: tuple[int, int] | None  # (input tokens, output tokens)
     stop: str | None
+
+
+@dataclass
+class _Pieces:
+    """What the SDK side collects from a final reply, in order."""
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    signatures: list[str] = field(default_factory=list)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    def final(self, usage: tuple[int, int] | None, stop: str | None, sep: str = "") -> Final:
+        return Final("".join(self.text), sep.join(self.reasoning), tuple(self.signatures),
+                     tuple(self.calls), usage, stop)  # fmt: skip
 
 
 def _args(text: str) -> Any:
@@ -133,20 +147,20 @@ async def _openai_responses(url: str, stream: bool) -> Final:
             response: Any = final[-1].response
         else:
             response = await client.responses.create(model=MODEL, input="Hello")
-    text, reasoning, signatures, calls = [], [], [], []
+    got = _Pieces()
     refused = False
     for item in response.output:
         if item.type == "message":
             for part in item.content:
                 refused = refused or part.type == "refusal"
-                text.append(part.text if part.type == "output_text" else part.refusal)
+                got.text.append(part.text if part.type == "output_text" else part.refusal)
         elif item.type == "reasoning":
             pieces = [s.text for s in item.summary] or [c.text for c in item.content or ()]
-            reasoning.extend(p for p in pieces if p)
+            got.reasoning.extend(p for p in pieces if p)
             if item.encrypted_content:
-                signatures.append(item.encrypted_content)
+                got.signatures.append(item.encrypted_content)
         elif item.type == "function_call":
-            calls.append((item.name, _args(item.arguments)))
+            got.calls.append((item.name, _args(item.arguments)))
     usage = response.usage
     if response.status == "incomplete":
         stop = (response.incomplete_details.reason if response.incomplete_details else None) or (
@@ -154,14 +168,8 @@ async def _openai_responses(url: str, stream: bool) -> Final:
         )
     else:
         stop = "refusal" if refused else response.status
-    return Final(
-        "".join(text),
-        "\n\n".join(reasoning),
-        tuple(signatures),
-        tuple(calls),
-        (usage.input_tokens, usage.output_tokens) if usage is not None else None,
-        stop,
-    )
+    counts = (usage.input_tokens, usage.output_tokens) if usage is not None else None
+    return got.final(counts, stop, sep="\n\n")
 
 
 async def _anthropic(url: str, stream: bool) -> Final:
@@ -175,25 +183,18 @@ async def _anthropic(url: str, stream: bool) -> Final:
                 message: Any = await s.get_final_message()
         else:
             message = await client.messages.create(**params)
-    text, reasoning, signatures, calls = [], [], [], []
+    got = _Pieces()
     for block in message.content:
         if block.type == "text":
-            text.append(block.text)
+            got.text.append(block.text)
         elif block.type == "thinking":
-            reasoning.append(block.thinking)
-            signatures.append(block.signature)
+            got.reasoning.append(block.thinking)
+            got.signatures.append(block.signature)
         elif block.type == "tool_use":
-            calls.append((block.name, block.input))
+            got.calls.append((block.name, block.input))
     usage = message.usage
     cached = (usage.cache_read_input_tokens or 0) + (usage.cache_creation_input_tokens or 0)
-    return Final(
-        "".join(text),
-        "".join(reasoning),
-        tuple(signatures),
-        tuple(calls),
-        (usage.input_tokens + cached, usage.output_tokens),
-        message.stop_reason,
-    )
+    return got.final((usage.input_tokens + cached, usage.output_tokens), message.stop_reason)
 
 
 async def _gemini(url: str, stream: bool) -> Final:
@@ -217,7 +218,7 @@ async def _gemini(url: str, stream: bool) -> Final:
             chunks = [await client.models.generate_content(model=model, contents="Hello")]
     finally:
         await client.aclose()
-    text, reasoning, signatures, calls = [], [], [], []
+    got = _Pieces()
     stop, usage = None, None
     for chunk in chunks:
         usage = chunk.usage_metadata or usage
@@ -226,11 +227,11 @@ async def _gemini(url: str, stream: bool) -> Final:
         for candidate in chunk.candidates or ()[:1]:
             for part in (candidate.content.parts if candidate.content else None) or ():
                 if part.thought_signature is not None:
-                    signatures.append(_signature(part.thought_signature))
+                    got.signatures.append(_signature(part.thought_signature))
                 if part.function_call is not None:
-                    calls.append((part.function_call.name, part.function_call.args or {}))
+                    got.calls.append((part.function_call.name, part.function_call.args or {}))
                 elif part.text is not None:
-                    (reasoning if part.thought else text).append(part.text)
+                    (got.reasoning if part.thought else got.text).append(part.text)
             if candidate.finish_reason is not None:
                 stop = str(getattr(candidate.finish_reason, "value", candidate.finish_reason))
     counts = None
@@ -240,7 +241,7 @@ async def _gemini(url: str, stream: bool) -> Final:
             (usage.prompt_token_count or 0) + (usage.tool_use_prompt_token_count or 0),
             (usage.candidates_token_count or 0) + thoughts,
         )
-    return Final("".join(text), "".join(reasoning), tuple(signatures), tuple(calls), counts, stop)
+    return got.final(counts, stop)
 
 
 async def _ollama(url: str, stream: bool) -> Final:
@@ -304,7 +305,7 @@ SCRIPTS: dict[str, tuple[str, list[Call]]] = {
     "tool-calls": (
         "Checking.",
         [("call_a", "get_weather", '{"city": "Paris"}'), ("call_b", "get_time", '{"tz": "UTC"}')],
-    ),  # fmt: skip
+    ),
     "emoji": ("ab\U0001f600cd", []),
 }
 SCRIPTED = [(h.name, script, stream, backend) for h in HARNESSES.values()

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
     from pydantic import TypeAdapter
 
-__all__ = ["MAX_REPLY_DEPTH", "Schema", "StrictSchemaWarning"]
+__all__ = ["MAX_REPLY_DEPTH", "Schema", "SchemaFormatWarning", "StrictSchemaWarning"]
+
+
+class SchemaFormatWarning(UserWarning):
+    """A server rejected the ``json_schema`` response format and structured output was asked
+    for again in the ``json_object``-with-schema form (OpenAI-compatible servers such as
+    llama-cpp-python's; see the local-models guide)."""
+
 
 #: The deepest nesting of arrays and objects accepted in a reply; deeper replies are a
 #: :class:`~pollytool.errors.SchemaValidationError` (no provider produces them for a real schema,

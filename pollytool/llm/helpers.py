@@ -12,9 +12,9 @@
 
 Each helper takes an optional ``client`` (any :class:`~pollytool.stream.LLM`: a
 ``MultiPass``, a direct provider client, a ``FakeLLM``). Without one, all helpers share one
-:class:`~pollytool.llm.router.MultiPass` made on first use from the ``POLLYTOOL_*``
-environment variables (see :func:`shared_client`), so a service calling them repeatedly reuses
-its connections. Extra keyword arguments become :class:`~pollytool.request.CompletionRequest`
+:class:`~pollytool.llm.router.MultiPass` made on first use (see :func:`shared_client`); it
+reads the ``POLLYTOOL_*`` environment variables for every request, and a service calling the
+helpers repeatedly reuses its connections. Extra keyword arguments become :class:`~pollytool.request.CompletionRequest`
 fields (``temperature=0.2``, ``timeout=30``, ``thinking="high"``…). Failures raise the typed
 :mod:`pollytool.errors` exception.
 """
@@ -57,8 +57,9 @@ ChunkCallback = Callable[[str], Awaitable[None] | None]
 def shared_client() -> MultiPass:
     """The :class:`~pollytool.llm.router.MultiPass` helpers use when given no client.
 
-    Made once, on first use, from the environment at that moment; it keeps one connection pool
-    per provider and event loop. Call ``await shared_client().aclose()`` to release them.
+    Made once, on first use; it reads keys and base URLs from the ``POLLYTOOL_*`` environment
+    variables for every request (a changed variable applies to the next call) and keeps one
+    connection pool per provider and event loop. Call ``await shared_client().aclose()`` to release them.
     """
     from .router import MultiPass
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import pytest
+from pydantic import BaseModel
 
 from pollytool import (
     ChatMessage,
@@ -25,7 +27,8 @@ from pollytool import (
     MultiPass,
     StopReason,
 )
-from pollytool.llm import Agent, OpenAIClient, ToolRegistry, tool
+from pollytool.llm import Agent, OpenAIClient, ToolRegistry, structured_complete, tool
+from pollytool.schema import SchemaFormatWarning
 from tests.e2e.conftest import LocalServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -90,6 +93,37 @@ async def test_the_agent_runs_a_forced_tool_and_then_answers(client: OpenAIClien
     assert tool_message.tool_call_id == first.tool_calls[0].id
     assert "sunny" in tool_message.content
     assert answer is result.message and not answer.tool_calls
+
+
+class Verdict(BaseModel):
+    """A yes/no answer (an enum keeps the grammar-constrained reply short)."""
+
+    answer: Literal["yes", "no"]
+
+
+async def test_structured_output_falls_back_to_json_object_once(client: OpenAIClient) -> None:
+    # llama-cpp-python rejects response_format json_schema (a 500) and takes json_object with
+    # the schema: the first call warns and falls back, the next goes straight to json_object.
+    with pytest.warns(SchemaFormatWarning):
+        first = await structured_complete(MODEL, "Is Paris in France?", Verdict, 32, client=client)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SchemaFormatWarning)
+        second = await structured_complete(MODEL, "Is the sea dry?", Verdict, 32, client=client)
+    assert isinstance(first, Verdict) and isinstance(second, Verdict)
+
+
+async def test_structured_output_with_json_object_asked_for(client: OpenAIClient) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SchemaFormatWarning)
+        verdict = await structured_complete(
+            MODEL,
+            "Is water wet?",
+            Verdict,
+            32,
+            client=client,
+            provider_options={"schema_format": "json_object"},
+        )
+    assert verdict.answer in ("yes", "no")
 
 
 async def test_eight_concurrent_streams_all_complete(client: OpenAIClient) -> None:

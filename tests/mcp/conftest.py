@@ -13,17 +13,20 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import anyio.abc
 import anyio.streams.buffered
+import httpcore2
 import httpx2
 import pytest
+from httpcore2._backends.anyio import AnyIOStream
 
 from tests import needs
 
@@ -127,15 +130,55 @@ def server_sessions(before: set[int]) -> set[int]:
 # --------------------------------------------------------------------------- HTTP servers
 
 
-def uds_client_factory(socket: str) -> object:
-    """An ``http_client_factory`` connecting over the Unix socket *socket*."""
+class _UnixSocketBackend(httpcore2.AnyIOBackend):
+    """httpcore2's anyio backend, with a Unix socket wrapped as anyio's generic socket stream
+    (on asyncio: an asyncio transport) instead of its ``UNIXSocketStream``.
+
+    Why: on asyncio, anyio's ``UNIXSocketStream`` (anyio 4.16.0, and its main branch at
+    660a06d, 2026-08-21) waits for a readable socket with ``loop.add_reader(sock, future.set_result,
+    None)`` and removes that reader only in the future's done-callback, which runs one loop
+    iteration later. A read cancelled in the iteration in which its socket became readable
+    leaves the queued reader callback to call ``set_result`` on the cancelled future:
+    ``InvalidStateError`` in an event-loop callback, which anyio's pytest runner turns into a
+    failure of whatever test is running. The mcp SDK's Streamable HTTP client does exactly
+    that when it closes: it ends the session (``DELETE``), the server then closes the
+    ``GET`` event stream, and the SDK cancels the task reading that stream; on a loaded
+    machine both land in one loop iteration (about one close in five under CPU load). An
+    asyncio transport has no such race. The same mixin's ``aclose()`` side of the race was
+    https://github.com/agronholm/anyio/issues/1267, fixed by
+    https://github.com/agronholm/anyio/pull/1269 (in 4.16.0); the reader-callback side is
+    not. ``test_the_unix_socket_client_survives_a_read_cancelled_as_data_arrives`` pins it."""
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            sock.connect(path)  # a Unix socket connects or fails at once, without blocking
+        except OSError as exc:
+            sock.close()
+            raise httpcore2.ConnectError(exc) from exc
+        return AnyIOStream(await anyio.abc.SocketStream.from_socket(sock))
+
+
+def uds_client_factory(path: str) -> object:
+    """An ``http_client_factory`` connecting over the Unix socket at *path* (through
+    :class:`_UnixSocketBackend`, not ``httpx2.AsyncHTTPTransport(uds=path)``: see there)."""
 
     def factory(
         headers: dict[str, str] | None = None,
         timeout: httpx2.Timeout | None = None,
         auth: httpx2.Auth | None = None,
     ) -> httpx2.AsyncClient:
-        transport = httpx2.AsyncHTTPTransport(uds=socket)
+        transport = httpx2.AsyncHTTPTransport()
+        # httpx2 takes no network backend; its transport drives this one pool
+        transport._pool = httpcore2.AsyncConnectionPool(
+            uds=path, network_backend=_UnixSocketBackend()
+        )
         return httpx2.AsyncClient(headers=headers, timeout=timeout, auth=auth, transport=transport)
 
     return factory

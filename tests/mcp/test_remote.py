@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
+import anyio.streams.buffered
 import httpx2
 import pytest
 
@@ -113,3 +115,41 @@ async def test_nothing_listening_is_a_connection_error(tmp_path: Path) -> None:
         async with MCPClient("http", "http://localhost/mcp", http_client_factory=factory):
             pass
     assert info.value.server == "localhost"
+
+
+async def test_the_unix_socket_client_survives_a_read_cancelled_as_data_arrives(
+    tmp_path: Path,
+) -> None:
+    """The client the tests above connect with: a response read cancelled in the loop
+    iteration in which its socket became readable (what the SDK's close does to its GET
+    stream) must leave no failing callback behind, which anyio's Unix socket stream does on
+    asyncio (see ``conftest._UnixSocketBackend``). anyio's test runner fails the test if a
+    loop callback raised."""
+    path = str(tmp_path / "stream.sock")
+    factory: Any = uds_client_factory(path)
+    reading = anyio.CancelScope()
+    headers_received = anyio.Event()
+
+    async def read_the_stream(client: httpx2.AsyncClient) -> None:
+        with reading:
+            async with client.stream("GET", "http://localhost/events") as response:
+                headers_received.set()
+                async for _ in response.aiter_raw():
+                    pass
+
+    async with (
+        await anyio.create_unix_listener(path) as listener,
+        factory() as client,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(read_the_stream, client)
+        async with await listener.accept() as connection:
+            request = anyio.streams.buffered.BufferedByteReceiveStream(connection)
+            await request.receive_until(b"\r\n\r\n", 65536)
+            await connection.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            await headers_received.wait()
+            await anyio.wait_all_tasks_blocked()  # the client waits for the body
+            await connection.send(b"5\r\nhello\r\n")  # its socket becomes readable...
+            await anyio.lowlevel.checkpoint()  # ...and we resume before its reader runs
+            reading.cancel()
+    assert reading.cancelled_caught

@@ -21,7 +21,10 @@ every property required) and unchanged and non-strict otherwise; ``tool_choice``
 ``reasoning.effort`` with ``summary: "auto"`` (Chat: ``reasoning_effort``); a budget maps to
 the nearest level, dynamic asks for a summary at the model's default effort, off sends nothing.
 ``response_schema`` becomes a ``json_schema`` format, converted to strict mode when
-``Schema.strict`` is set and the schema allows it. Other ``provider_options`` keys are merged
+``Schema.strict`` is set and the schema allows it; a server other than api.openai.com that
+rejects that format is asked again with ``json_object`` and the schema (with a
+:class:`~pollytool.schema.SchemaFormatWarning`; ``provider_options={"schema_format": …}``
+chooses the form). Other ``provider_options`` keys are merged
 into the request body as they are (``extra_body``), e.g. ``{"service_tier": "flex"}`` or
 ``{"store": True}``.
 

@@ -13,6 +13,12 @@ from ._chat import ChatCompletionDecoder, ChatStreamDecoder, encode_chat
 from ._errors import map_error
 from ._responses_decode import ResponseDecoder, ResponsesStreamDecoder
 from ._responses_encode import encode_responses
+from ._schema_format import (
+    SchemaFormats,
+    json_object_format,
+    rejects_json_schema,
+    requested_format,
+)
 from ._shared import API_OPTION, call_options, with_extras
 
 if TYPE_CHECKING:
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI, RequestOptions
 
     from ...errors import PollyError
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
     from .._decoder import Decoder
 
@@ -40,6 +47,9 @@ class _Body:
     api: str
     json: dict[str, Any]
     options: RequestOptions
+    #: The body to send instead when the server rejects the ``json_schema`` response format
+    #: (``json_object`` with the schema), or ``None`` when there is no such retry.
+    fallback: dict[str, Any] | None = None
 
 
 def _is_openai(base_url: str | None) -> bool:
@@ -65,6 +75,11 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
 
     The Responses API is used for api.openai.com, Chat Completions for every other base URL;
     ``provider_options={"api": "chat"}`` (or ``"responses"``) on a request overrides that.
+    Structured output on Chat Completions asks for ``response_format`` ``json_schema``; a
+    server other than api.openai.com that rejects it (llama-cpp-python's) is asked again once
+    with ``json_object`` and the schema, with a :class:`~pollytool.schema.SchemaFormatWarning`,
+    and later requests to that base URL use ``json_object`` directly;
+    ``provider_options={"schema_format": "json_object" | "json_schema"}`` fixes the choice.
     The rest of the contract (one connection pool, per-request keys and base URLs on it,
     errors) is :class:`~pollytool.providers._base.ProviderClient`'s.
     """
@@ -84,6 +99,7 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
     ) -> None:
         super().__init__(api_key, base_url, max_retries=max_retries, timeout=timeout)
         self._organization = organization
+        self._schema_formats = SchemaFormats()
 
     def _key_required(self, base_url: str | None) -> bool:
         return _is_openai(base_url)
@@ -113,31 +129,40 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
                 f"provider_options['api'] must be 'responses' or 'chat', got {chosen!r}"
             )
         if chosen == "responses":
-            json = {**encode_responses(req), "stream": req.stream}
-        else:
-            json = {**encode_chat(req, openai_host=openai_host), "stream": req.stream}
-            if req.stream:
-                json["stream_options"] = {"include_usage": True}
-        return _Body(chosen, with_extras(json, req), call_options(req))
+            return _Body(
+                "responses", _wire("responses", encode_responses(req), req), call_options(req)
+            )
+        params = encode_chat(req, openai_host=openai_host)
+        if req.response_schema is None:
+            return _Body("chat", _wire("chat", params, req), call_options(req))
+        form = requested_format(req)
+        if form is None and not openai_host:
+            form = self._schema_formats.get(call.base_url)
+            if form is None:
+                fallback = _wire("chat", json_object_format(params), req)
+                return _Body("chat", _wire("chat", params, req), call_options(req), fallback)
+        if form == "json_object":
+            params = json_object_format(params)
+        return _Body("chat", _wire("chat", params, req), call_options(req))
 
     async def _open(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
-        """Send the body with the SDK's low-level ``post`` (its auth, base URL, retries,
-        timeouts, SSE parsing and errors) and get the wire JSON back as dicts, without the
-        typed objects ``create`` would build for every chunk."""
-        from openai import AsyncStream
-
         vendor = for_call(self, vendor, call)
-        path = _PATHS[body.api]
-        if call.req.stream:
-            return await vendor.post(
-                path,
-                body=body.json,
-                options=body.options,
-                cast_to=object,
-                stream=True,
-                stream_cls=AsyncStream[object],
-            )
-        return Single(await vendor.post(path, body=body.json, options=body.options, cast_to=object))
+        if body.fallback is None:
+            return await _send(vendor, call, body)
+        import openai
+
+        try:
+            # a first answer without the SDK's retries: llama-cpp-python rejects with a 500
+            stream = await _send(vendor.with_options(max_retries=0), call, body)
+        except openai.APIStatusError as exc:
+            if rejects_json_schema(exc):
+                self._schema_formats.fall_back(call.base_url)
+                return await _send(vendor, call, _Body("chat", body.fallback, body.options))
+            if exc.status_code < 500 and exc.status_code not in (408, 409, 429):
+                raise
+            return await _send(vendor, call, body)  # now with the SDK's retries
+        self._schema_formats.remember(call.base_url, "json_schema")
+        return stream
 
     def _decoder(
         self, call: Call, body: _Body, stream: AsyncIterator[Any], acc: StreamAccumulator
@@ -152,3 +177,31 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
 
     def _map_error(self, exc: Exception, call: Call) -> PollyError | None:
         return map_error(exc, secrets=call.secrets)
+
+
+def _wire(api: str, params: dict[str, Any], req: CompletionRequest) -> dict[str, Any]:
+    """The JSON body for *api*: *params*, ``stream`` (Chat streams also ask for usage), then
+    the request's extra ``provider_options``."""
+    body = {**params, "stream": req.stream}
+    if req.stream and api == "chat":
+        body["stream_options"] = {"include_usage": True}
+    return with_extras(body, req)
+
+
+async def _send(vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
+    """Send *body* with the SDK's low-level ``post`` (its auth, base URL, retries, timeouts,
+    SSE parsing and errors) and get the wire JSON back as dicts, without the typed objects
+    ``create`` would build for every chunk."""
+    from openai import AsyncStream
+
+    path = _PATHS[body.api]
+    if call.req.stream:
+        return await vendor.post(
+            path,
+            body=body.json,
+            options=body.options,
+            cast_to=object,
+            stream=True,
+            stream_cls=AsyncStream[object],
+        )
+    return Single(await vendor.post(path, body=body.json, options=body.options, cast_to=object))

@@ -12,6 +12,7 @@ from ...messages import ChatMessage, TextPart
 from ...thinking import Thinking
 from ...tools.base import tool_spec
 from ._dialect import is_openai_strict_compatible, to_openai_strict
+from ._schema_format import SCHEMA_FORMAT_OPTION
 
 if TYPE_CHECKING:
     from openai import RequestOptions
@@ -35,6 +36,8 @@ __all__ = [
 
 #: The ``provider_options`` key that picks the API (``"responses"`` or ``"chat"``).
 API_OPTION = "api"
+#: ``provider_options`` keys the adapter reads itself (the rest go into the body).
+_OWN_OPTIONS = frozenset({API_OPTION, SCHEMA_FORMAT_OPTION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +122,9 @@ def call_options(req: CompletionRequest) -> RequestOptions:
 
 
 def with_extras(body: dict[str, Any], req: CompletionRequest) -> dict[str, Any]:
-    """*body* with every ``provider_options`` key except ``"api"`` merged in verbatim, after
-    pollytool's own fields, so it can add a field pollytool does not know (``service_tier``,
-    ``parallel_tool_calls``, ``verbosity``, ``top_p``…) or replace one it computed."""
-    body.update((k, v) for k, v in req.provider_options.items() if k != API_OPTION)
+    """*body* with every ``provider_options`` key except ``"api"`` and ``"schema_format"``
+    merged in verbatim, after pollytool's own fields, so it can add a field pollytool does not
+    know (``service_tier``, ``parallel_tool_calls``, ``verbosity``, ``top_p``…) or replace one
+    it computed."""
+    body.update((k, v) for k, v in req.provider_options.items() if k not in _OWN_OPTIONS)
     return body

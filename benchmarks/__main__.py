@@ -27,8 +27,18 @@ from benchmarks.server import serve_in_subprocess
 from benchmarks.startup import measure_startup
 
 STREAM_CHUNKS = 2000
-CONCURRENT_STREAMS = 500
+CONCURRENT_STREAMS = 1000
 CONCURRENT_CHUNKS = 100
+
+#: pollytool's CPU per streamed chunk at most this many times the raw SDK's typed stream
+#: (pollytool decodes the wire JSON; the SDK builds a typed object per chunk). Issue 23's
+#: targets; Gemini still decodes the SDK's typed chunks and misses its target until it too
+#: reads the wire JSON.
+STREAM_TARGETS = {"openai-chat": 0.35, "openai-responses": 0.35, "gemini": 0.35,
+                  "anthropic": 0.7, "ollama": 0.7}  # fmt: skip
+#: pollytool's whole non-streamed call at 500 history messages at most this many times the
+#: raw SDK's call with pre-built parameters.
+WHOLE_CALL_TARGETS = {"openai-chat": 0.2, "openai-responses": 0.2, "gemini": 0.2}
 
 
 def _machine() -> dict[str, Any]:
@@ -93,10 +103,12 @@ _RESULTS_END = "<!-- results: end -->"
 
 def _checks(results: dict[str, Any]) -> list[Check]:
     checks = [
-        Check(f"stream overhead {row['provider']}", row["ratio"], "≤ 1.10x", row["ratio"] <= 1.10)
+        Check(f"stream CPU per chunk vs raw SDK {row['provider']}", row["ratio"],
+              f"≤ {STREAM_TARGETS[row['provider']]}x",
+              row["ratio"] <= STREAM_TARGETS[row["provider"]])
         for row in results["overhead"]
         if row["contender"] == "pollytool"
-    ]
+    ]  # fmt: skip
     polly_import = next(r for r in results["startup"] if r["contender"] == "pollytool")
     checks.append(Check("import pollytool adds (ms)", polly_import["added_ms"], "< 100 ms",
                         polly_import["added_ms"] < 100))  # fmt: skip
@@ -111,6 +123,11 @@ def _checks(results: dict[str, Any]) -> list[Check]:
         checks.append(Check(f"encoding {provider} growth 100 -> 500 messages", growth,
                             "linear: < 10x for 5x the messages (quadratic is 25x)",
                             growth < 10.0))  # fmt: skip
+        if provider in WHOLE_CALL_TARGETS:
+            target = WHOLE_CALL_TARGETS[provider]
+            checks.append(Check(f"whole call {provider} at 500 messages vs raw SDK",
+                                rows[500]["ratio"], f"≤ {target}x",
+                                rows[500]["ratio"] <= target))  # fmt: skip
     for row in results["concurrency"]:
         checks.append(Check(f"{row['contender']}: {row['streams']} concurrent streams completed",
                             row["completed"], f"= {row['streams']}",

@@ -17,7 +17,8 @@ class attributes                           ``provider`` (the router prefix and t
 ``_close_vendor(vendor)``                  close it
 ``_encode(call)``                          the request body for :class:`Call` (pure, sync)
 ``_open(vendor, call, body)``              send it; return the SDK's iterator of response
-                                           items (stream chunks, or one whole response),
+                                           items (stream chunks, or one whole response;
+                                           wire dicts where the SDK can give them),
                                            using the call's own key and base URL on the same
                                            connection pool when they differ from the client's
 ``_decoder(call, body, stream, acc)``      a :class:`~pollytool.providers._decoder.Decoder`
@@ -27,11 +28,14 @@ class attributes                           ``provider`` (the router prefix and t
                                            to leave it to the shared transport mapping)
 =========================================  ================================================
 
-A decoder reads whatever ``_open`` yields: today the SDKs' typed objects; an adapter can move
-to the SDK's raw wire JSON (its own transport, auth, retries and errors, without building
-typed objects per chunk) by changing only ``_open`` and its decoders, with
-``tests/providers/test_conformance*.py`` (stream/whole parity over every recorded cassette,
-the scripted scenarios) as the check that nothing else changed.
+A decoder reads whatever ``_open`` yields. The OpenAI, Anthropic and Ollama adapters have the
+SDK send the body they encoded and hand back the wire JSON as dicts (the SDK's own transport,
+auth, retries, SSE/NDJSON parsing and errors, without a typed object per chunk); Gemini's
+still reads the SDK's typed chunks. ``tests/providers/test_conformance*.py`` (stream/whole
+parity over every recorded cassette, the scripted scenarios) and
+``tests/providers/test_differential.py`` (every cassette and scripted reply decoded by the
+SDK's own typed accumulation must give the same final message) check that a decoder change
+changes nothing else.
 
 Everything else is here, the same for every provider:
 

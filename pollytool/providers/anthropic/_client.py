@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     import anthropic
+    from anthropic import RequestOptions
 
     from ...errors import PollyError
     from .._accumulator import StreamAccumulator
     from .._decoder import Decoder
 
 __all__ = ["AnthropicClient"]
+
+_PATH = "/v1/messages"
 
 
 class AnthropicClient(ProviderClient["anthropic.AsyncAnthropic"]):
@@ -69,20 +72,25 @@ class AnthropicClient(ProviderClient["anthropic.AsyncAnthropic"]):
     async def _open(
         self, vendor: anthropic.AsyncAnthropic, call: Call, body: EncodedRequest
     ) -> AsyncIterator[Any]:
+        """Send the body with the SDK's low-level ``post`` (its auth, base URL, retries,
+        timeouts, SSE parsing and ``event: error`` handling) and get the wire JSON back as
+        dicts, without the typed objects ``messages.create`` would build for every event."""
+        from anthropic import AsyncStream
+
         vendor = for_call(self, vendor, call)
         req = call.req
+        options: RequestOptions = {} if req.timeout is None else {"timeout": req.timeout}
+        json = {**body.params, "stream": req.stream}
         if req.stream:
-            options: dict[str, Any] = {} if req.timeout is None else {"timeout": req.timeout}
-            stream: AsyncIterator[Any] = await vendor.messages.create(
-                **body.params, **options, stream=True
+            return await vendor.post(
+                _PATH,
+                body=json,
+                options=options,
+                cast_to=object,
+                stream=True,
+                stream_cls=AsyncStream[object],
             )
-            return stream
-        # An explicit timeout also turns off the SDK's refusal of long non-streamed calls
-        # (max_tokens above ~21k), which the thinking budgets can reach.
-        message = await vendor.messages.create(
-            **body.params, timeout=req.timeout or vendor.timeout, stream=False
-        )
-        return Single(message)
+        return Single(await vendor.post(_PATH, body=json, options=options, cast_to=object))
 
     def _decoder(
         self,

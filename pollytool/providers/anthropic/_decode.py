@@ -1,4 +1,4 @@
-"""Messages API responses (stream events or a whole message) → pollytool events.
+"""Messages API responses (stream events or a whole message, as wire JSON) → pollytool events.
 
 A :class:`MessageStreamDecoder` (streamed) or :class:`MessageDecoder` (whole) per response
 feeds the shared :class:`~pollytool.providers._accumulator.StreamAccumulator`:
@@ -32,15 +32,6 @@ from .._decoder import NO_EVENTS, Decoder
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from anthropic.types import (
-        ContentBlock,
-        Message,
-        MessageDeltaUsage,
-        RawContentBlockDelta,
-        RawMessageStreamEvent,
-    )
-    from anthropic.types import Usage as AnthropicUsage
 
     from ...events import StreamEvent
     from .._accumulator import StreamAccumulator
@@ -91,39 +82,42 @@ class _BlockDecoder(Decoder):
 
     # ------------------------------------------------------------------ blocks
 
-    def _start(self, index: int, block: ContentBlock) -> StreamEvent | None:
+    def _start(self, index: int, block: dict[str, Any]) -> StreamEvent | None:
         acc = self.acc
-        if block.type == "text":
+        kind = block.get("type")
+        if kind == "text":
             acc.start_part("text")
-            return acc.text(block.text)
-        if block.type == "thinking":
+            return acc.text(block.get("text"))
+        if kind == "thinking":
             self._kinds[index] = _THINKING
-            self._thinking[index] = (acc.start_part("reasoning"), [block.signature])
-            return acc.reasoning(block.thinking)
-        if block.type == "redacted_thinking":
-            acc.start_part("reasoning", {"redacted_data": block.data})
+            self._thinking[index] = (acc.start_part("reasoning"), [block.get("signature") or ""])
+            return acc.reasoning(block.get("thinking"))
+        if kind == "redacted_thinking":
+            acc.start_part("reasoning", {"redacted_data": block.get("data")})
             acc.end_part()
             return None
-        if block.type == "tool_use":
-            self._start_input[index] = block.input
-            if block.name == self._output_tool:
+        if kind == "tool_use":
+            self._start_input[index] = block.get("input")
+            name = block.get("name") or ""
+            if name == self._output_tool:
                 self._kinds[index] = _OUTPUT
                 return None
             self._kinds[index] = _TOOL
-            return acc.start_tool_call(index, block.id, block.name)
+            return acc.start_tool_call(index, block.get("id"), name)
         return None
 
-    def _delta(self, index: int, delta: RawContentBlockDelta) -> StreamEvent | None:
-        if delta.type == "text_delta":
-            return self.acc.text(delta.text)
-        if delta.type == "input_json_delta":
-            return self._input(index, delta.partial_json)
-        if delta.type == "thinking_delta":
-            return self.acc.reasoning(delta.thinking)
-        if delta.type == "signature_delta":
+    def _delta(self, index: int, delta: dict[str, Any]) -> StreamEvent | None:
+        kind = delta.get("type")
+        if kind == "text_delta":
+            return self.acc.text(delta.get("text"))
+        if kind == "input_json_delta":
+            return self._input(index, delta.get("partial_json") or "")
+        if kind == "thinking_delta":
+            return self.acc.reasoning(delta.get("thinking"))
+        if kind == "signature_delta":
             state = self._thinking.get(index)
             if state is not None:
-                state[1].append(delta.signature)
+                state[1].append(delta.get("signature") or "")
         return None
 
     def _input(self, index: int, partial_json: str) -> StreamEvent | None:
@@ -151,8 +145,8 @@ class _BlockDecoder(Decoder):
 
     # ------------------------------------------------------------------ message level
 
-    def _identify(self, message: Message) -> None:
-        self.acc.message_metadata.update(id=message.id, model=message.model)
+    def _identify(self, message: dict[str, Any]) -> None:
+        self.acc.message_metadata.update(id=message.get("id"), model=message.get("model"))
 
     def _stop_reason(self, raw: str | None) -> None:
         if raw is None:
@@ -162,19 +156,20 @@ class _BlockDecoder(Decoder):
             reason = StopReason.END_TURN  # only the structured-output tool was called
         self.acc.set_stop_reason(reason, raw)
 
-    def _usage(self, usage: AnthropicUsage | MessageDeltaUsage) -> StreamEvent:
-        if usage.input_tokens is not None:
-            self._input_tokens = usage.input_tokens
-        if usage.cache_read_input_tokens is not None:
-            self._cache_read = usage.cache_read_input_tokens
-        if usage.cache_creation_input_tokens is not None:
-            self._cache_write = usage.cache_creation_input_tokens
-        details = usage.output_tokens_details
+    def _usage(self, usage: dict[str, Any]) -> StreamEvent:
+        if (value := usage.get("input_tokens")) is not None:
+            self._input_tokens = value
+        if (value := usage.get("cache_read_input_tokens")) is not None:
+            self._cache_read = value
+        if (value := usage.get("cache_creation_input_tokens")) is not None:
+            self._cache_write = value
+        details = usage.get("output_tokens_details")
+        thinking = details.get("thinking_tokens") if isinstance(details, dict) else None
         return self.acc.set_usage(
             Usage(
                 input_tokens=self._input_tokens + self._cache_read + self._cache_write,
-                output_tokens=usage.output_tokens,
-                reasoning_tokens=details.thinking_tokens if details is not None else 0,
+                output_tokens=usage.get("output_tokens") or 0,
+                reasoning_tokens=thinking or 0,
                 cache_read_tokens=self._cache_read,
                 cache_write_tokens=self._cache_write,
             )
@@ -182,49 +177,55 @@ class _BlockDecoder(Decoder):
 
 
 class MessageStreamDecoder(_BlockDecoder):
-    """A streamed reply: ``RawMessageStreamEvent`` items, from ``message_start`` to the end
-    marker ``message_stop``; an ``event: error`` raises inside the SDK."""
+    """A streamed reply: its stream events, from ``message_start`` to the end marker
+    ``message_stop``; an ``event: error`` raises inside the SDK."""
 
     __slots__ = ()
 
-    def feed(self, item: RawMessageStreamEvent) -> Sequence[StreamEvent]:
-        if item.type == "content_block_delta":
-            return _one(self._delta(item.index, item.delta))
-        if item.type == "content_block_start":
-            return _one(self._start(item.index, item.content_block))
-        if item.type == "content_block_stop":
-            return self._stop(item.index)
-        if item.type == "message_delta":
-            self._stop_reason(item.delta.stop_reason)
-            return (self._usage(item.usage),)
-        if item.type == "message_start":
+    def feed(self, item: Any) -> Sequence[StreamEvent]:
+        if not isinstance(item, dict):
+            return NO_EVENTS
+        kind = item.get("type")
+        if kind == "content_block_delta":
+            return _one(self._delta(item["index"], item.get("delta") or {}))
+        if kind == "content_block_start":
+            return _one(self._start(item["index"], item.get("content_block") or {}))
+        if kind == "content_block_stop":
+            return self._stop(item["index"])
+        if kind == "message_delta":
+            self._stop_reason((item.get("delta") or {}).get("stop_reason"))
+            return (self._usage(item.get("usage") or {}),)
+        if kind == "message_start":
             self.started = True
-            self._identify(item.message)
-            return (self._usage(item.message.usage),)
-        if item.type == "message_stop":
+            message = item.get("message") or {}
+            self._identify(message)
+            return (self._usage(message.get("usage") or {}),)
+        if kind == "message_stop":
             self.finished = True
         return NO_EVENTS
 
 
 class MessageDecoder(_BlockDecoder):
-    """A whole reply: one ``Message`` item, decoded into the events its stream would give."""
+    """A whole reply: one ``message`` object, decoded into the events its stream would give."""
 
     __slots__ = ()
 
-    def feed(self, item: Message) -> Sequence[StreamEvent]:
-        content = getattr(item, "content", None)
-        if not isinstance(content, list) or getattr(item, "type", None) != "message":
+    def feed(self, item: Any) -> Sequence[StreamEvent]:
+        if not isinstance(item, dict) or item.get("type") != "message":
             return NO_EVENTS  # not a Messages API response
+        content = item.get("content")
+        if not isinstance(content, list):
+            return NO_EVENTS
         self.started = self.finished = True
         events: list[StreamEvent | None] = []
         self._identify(item)
         for index, block in enumerate(content):
             events.append(self._start(index, block))
-            if block.type == "tool_use":
-                events.append(self._input(index, json.dumps(block.input)))
+            if block.get("type") == "tool_use":
+                events.append(self._input(index, json.dumps(block.get("input"))))
             events.extend(self._stop(index))
-        self._stop_reason(item.stop_reason)
-        events.append(self._usage(item.usage))
+        self._stop_reason(item.get("stop_reason"))
+        events.append(self._usage(item.get("usage") or {}))
         return [event for event in events if event is not None]
 
 

@@ -1,4 +1,4 @@
-"""A :class:`CompletionRequest` → the keyword arguments of ``messages.create``.
+"""A :class:`CompletionRequest` → the JSON body of a Messages API request.
 
 Besides the history (:mod:`._messages`) this decides, per model (:mod:`._models`):
 
@@ -12,8 +12,7 @@ Besides the history (:mod:`._messages`) this decides, per model (:mod:`._models`
   budget shrinks to fit). With a thinking budget ``max_tokens`` always stays above it: a
   request value at or below the budget is added to it, and then limits the answer alone.
 * **temperature** is left out while thinking is on (Anthropic rejects it) and for models that
-  reject it altogether. The SDK no longer has a ``temperature`` argument, so it travels in
-  ``extra_body``.
+  reject it altogether.
 * **tool_choice**: ``"auto"``, ``"none"``, ``"required"`` (Anthropic's ``any``) or a tool name.
 * **structured output**: ``output_config.format`` where the model supports it; otherwise one
   extra tool named after the schema whose input is the answer (forced, unless thinking is on
@@ -62,7 +61,7 @@ class EncodedRequest:
     """What :func:`encode_request` produces.
 
     Attributes:
-        params: keyword arguments for ``messages.create`` (without ``stream``/``timeout``).
+        params: the JSON body (without ``stream``).
         output_tool: name of the tool that carries structured output, when one is used.
     """
 
@@ -71,7 +70,7 @@ class EncodedRequest:
 
 
 def encode_request(req: CompletionRequest) -> EncodedRequest:
-    """The ``messages.create`` arguments for *req*."""
+    """The Messages API body for *req*."""
     caps = capabilities(req.model)
     system, messages = encode_history(req.messages)
     if not messages:
@@ -82,7 +81,7 @@ def encode_request(req: CompletionRequest) -> EncodedRequest:
     output_config: dict[str, Any] = {}
     thinking_on = _apply_thinking(params, output_config, req, caps)
     if req.temperature is not None and not thinking_on and caps.temperature:
-        params["extra_body"] = {"temperature": req.temperature}
+        params["temperature"] = req.temperature
     tools = [_tool_param(tool) for tool in req.tools]
     tool_choice = _tool_choice(req.tool_choice)
     output_tool = None
@@ -109,8 +108,7 @@ def encode_request(req: CompletionRequest) -> EncodedRequest:
 
 
 def _plain_text_content(messages: list[dict[str, Any]]) -> None:
-    """Send a message that is one plain text block as a string: the same request, with less
-    for the SDK to transform and serialise in long histories."""
+    """Send a message that is one plain text block as a string: the same request, shorter."""
     for message in messages:
         content = message["content"]
         if (

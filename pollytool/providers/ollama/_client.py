@@ -61,11 +61,14 @@ class OllamaClient(ProviderClient["ollama.AsyncClient"]):
     error typing in :mod:`pollytool.providers.ollama._errors`.
 
     The request body is built here and sent through the SDK's own request machinery
-    (``AsyncClient._request``: transport, status errors, NDJSON parsing, typed
-    ``ChatResponse`` chunks) rather than through ``AsyncClient.chat``, because ``chat``
-    re-validates tools into a model that silently drops nested object properties, ``anyOf``,
-    ``default`` and ``additionalProperties`` from their schemas (ollama-python issues 429 and
-    724), which would make the model call tools with wrong arguments.
+    (``AsyncClient._request``: transport, status errors, NDJSON parsing, in-stream errors),
+    asking it for plain dicts instead of typed ``ChatResponse`` chunks, rather than through
+    ``AsyncClient.chat``: ``chat`` re-validates tools into a model that silently drops nested
+    object properties, ``anyOf``, ``default`` and ``additionalProperties`` from their schemas
+    (ollama-python issues 429 and 724), which would make the model call tools with wrong
+    arguments, and it builds a typed object per chunk that the decoder does not need.
+    ``_request`` is private, so the SDK's version is pinned (``ollama>=0.6.3,<0.7``) and
+    ``tests/providers/test_vendor_private_api.py`` fails when it changes.
     """
 
     provider: ClassVar[str] = "ollama"
@@ -109,7 +112,6 @@ class OllamaClient(ProviderClient["ollama.AsyncClient"]):
     async def _open(
         self, vendor: ollama.AsyncClient, call: Call, body: dict[str, Any]
     ) -> AsyncIterator[Any]:
-        import ollama
         from ollama._client import _parse_host
 
         url = _CHAT_PATH
@@ -117,12 +119,8 @@ class OllamaClient(ProviderClient["ollama.AsyncClient"]):
             url = _parse_host(call.base_url) + _CHAT_PATH
         headers = {"authorization": f"Bearer {call.api_key}"} if call.api_key else None
         if call.req.stream:
-            return await vendor._request(
-                ollama.ChatResponse, "POST", url, json=body, stream=True, headers=headers
-            )
-        return Single(
-            await vendor._request(ollama.ChatResponse, "POST", url, json=body, headers=headers)
-        )
+            return await vendor._request(dict, "POST", url, json=body, stream=True, headers=headers)
+        return Single(await vendor._request(dict, "POST", url, json=body, headers=headers))
 
     def _decoder(
         self, call: Call, body: dict[str, Any], stream: AsyncIterator[Any], acc: StreamAccumulator

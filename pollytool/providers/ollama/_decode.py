@@ -1,4 +1,4 @@
-"""Turning Ollama ``ChatResponse`` chunks into pollytool events.
+"""Turning Ollama ``/api/chat`` chunks (wire JSON, as dicts) into pollytool events.
 
 A streamed reply is many chunks; a non-streamed one is a single chunk with ``done: true``. Both
 go through :class:`ChatDecoder`, so the events are the same either way:
@@ -13,6 +13,7 @@ go through :class:`ChatDecoder`, so the events are the same either way:
   (``stop`` → end_turn, or tool_use when the reply called tools; ``length`` → max_tokens; the
   raw word is kept). The model name and Ollama's timings (nanoseconds) go into the message's
   ``metadata``.
+* A line without a ``message`` object is not a chat response: :class:`ResponseError`.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ...errors import ResponseError
 from ...messages import StopReason, Usage
 from .._decoder import Decoder
 from ._think_tags import ThinkTagSplitter
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from ollama import ChatResponse
 
     from ...events import StreamEvent
     from .._accumulator import StreamAccumulator
@@ -48,28 +48,32 @@ class ChatDecoder(Decoder):
         super().__init__(acc)
         self._tags = ThinkTagSplitter()
 
-    def feed(self, item: ChatResponse) -> Sequence[StreamEvent]:
+    def feed(self, item: Any) -> Sequence[StreamEvent]:
         """The events of one chunk, in the order its fields describe them."""
+        message = item.get("message") if isinstance(item, dict) else None
+        if not isinstance(message, dict):
+            raise ResponseError(
+                f"Ollama sent a line that is not a chat response (no message object): "
+                f"{str(item)[:200]}",
+                provider=self.acc.provider,
+            )
         chunk = item
         acc = self.acc
         self.started = True
-        message = chunk.message
-        if (
-            self._tags.passthrough
-            and not chunk.done
-            and not message.thinking
-            and not message.tool_calls
-        ):  # the hot path: a plain text delta
-            event = acc.text(message.content)
+        done = chunk.get("done")
+        thinking, tool_calls = message.get("thinking"), message.get("tool_calls")
+        if self._tags.passthrough and not done and not thinking and not tool_calls:
+            event = acc.text(message.get("content"))  # the hot path: a plain text delta
             return (event,) if event is not None else ()
         events: list[StreamEvent] = []
-        if (reasoning := acc.reasoning(message.thinking)) is not None:
+        if (reasoning := acc.reasoning(thinking)) is not None:
             events.append(reasoning)
-        self._text(self._tags.feed(message.content or ""), events)
-        for call in message.tool_calls or ():
-            arguments = json.dumps(dict(call.function.arguments), ensure_ascii=False)
-            events.extend(acc.whole_tool_call(None, call.function.name, arguments))
-        if chunk.done:
+        self._text(self._tags.feed(message.get("content") or ""), events)
+        for call in tool_calls or ():
+            function = call.get("function") or {}
+            arguments = json.dumps(function.get("arguments") or {}, ensure_ascii=False)
+            events.extend(acc.whole_tool_call(None, function.get("name") or "", arguments))
+        if done:
             self._finish(chunk, events)
         return events
 
@@ -79,19 +83,19 @@ class ChatDecoder(Decoder):
             if event is not None:
                 events.append(event)
 
-    def _finish(self, chunk: ChatResponse, events: list[StreamEvent]) -> None:
+    def _finish(self, chunk: dict[str, Any], events: list[StreamEvent]) -> None:
         acc = self.acc
         self.finished = True
         self._text(self._tags.flush(), events)
-        if chunk.prompt_eval_count is not None or chunk.eval_count is not None:
-            usage = Usage(chunk.prompt_eval_count or 0, chunk.eval_count or 0)
-            events.append(acc.set_usage(usage))
-        if chunk.done_reason:
-            reason = _STOP_REASONS.get(chunk.done_reason, StopReason.END_TURN)
-            acc.set_stop_reason(reason, chunk.done_reason)
-        metadata: dict[str, Any] = {"model": chunk.model} if chunk.model else {}
+        prompt, output = chunk.get("prompt_eval_count"), chunk.get("eval_count")
+        if prompt is not None or output is not None:
+            events.append(acc.set_usage(Usage(prompt or 0, output or 0)))
+        if done_reason := chunk.get("done_reason"):
+            reason = _STOP_REASONS.get(done_reason, StopReason.END_TURN)
+            acc.set_stop_reason(reason, done_reason)
+        metadata: dict[str, Any] = {"model": chunk["model"]} if chunk.get("model") else {}
         for name in _TIMINGS:
-            value = getattr(chunk, name)
+            value = chunk.get(name)
             if value is not None:
                 metadata[name] = value
         acc.message_metadata.update(metadata)

@@ -34,10 +34,6 @@ from ._shared import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from openai.types import CompletionUsage
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
-    from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
-
     from ...events import StreamEvent
     from ...messages import ContentPart
     from ...request import CompletionRequest
@@ -170,28 +166,34 @@ def _part(part: ContentPart) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- decoding
+#
+# The decoders read the wire JSON (dicts, as the server sent them): any field may be missing
+# or null on OpenAI-compatible servers.
 
 
-def _usage(usage: CompletionUsage) -> Usage:
-    prompt, completion = usage.prompt_tokens_details, usage.completion_tokens_details
+def _count(obj: Any, name: str) -> int:
+    """A token count that compatible servers may leave out (or send as null)."""
+    value = obj.get(name) if isinstance(obj, dict) else None
+    return value if isinstance(value, int) else 0
+
+
+def _usage(usage: dict[str, Any]) -> Usage:
+    prompt, completion = usage.get("prompt_tokens_details"), usage.get("completion_tokens_details")
     return Usage(
-        input_tokens=usage.prompt_tokens or 0,
-        output_tokens=usage.completion_tokens or 0,
-        reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
-        cache_read_tokens=(prompt.cached_tokens or 0) if prompt else 0,
-        cache_write_tokens=(prompt.cache_write_tokens or 0) if prompt else 0,
+        input_tokens=_count(usage, "prompt_tokens"),
+        output_tokens=_count(usage, "completion_tokens"),
+        reasoning_tokens=_count(completion, "reasoning_tokens"),
+        cache_read_tokens=_count(prompt, "cached_tokens"),
+        cache_write_tokens=_count(prompt, "cache_write_tokens"),
     )
 
 
-def _reasoning_text(obj: object) -> str | None:
+def _reasoning_text(message: dict[str, Any]) -> str | None:
     """Visible reasoning that OpenAI-compatible servers add to a delta or message
     (``reasoning_content`` from vLLM/DeepSeek/llama.cpp, ``reasoning`` from Ollama and
     OpenRouter); OpenAI itself sends none."""
-    extra = getattr(obj, "model_extra", None)  # extra fields of the pydantic model
-    if not extra:  # the common case; a getattr miss on pydantic models costs microseconds
-        return None
     for name in ("reasoning_content", "reasoning"):
-        value = extra.get(name)
+        value = message.get(name)
         if isinstance(value, str) and value:
             return value
     return None
@@ -205,8 +207,8 @@ def _set_stop(acc: StreamAccumulator, finish_reason: str, *, refused: bool) -> N
 
 
 class ChatStreamDecoder(Decoder):
-    """A streamed Chat Completions reply: ``ChatCompletionChunk`` items. The end marker is a
-    ``finish_reason`` (a stream that stops without one was cut short)."""
+    """A streamed Chat Completions reply: ``chat.completion.chunk`` objects. The end marker
+    is a ``finish_reason`` (a stream that stops without one was cut short)."""
 
     __slots__ = ("_calls", "_finish_reason", "_last", "_refused")
 
@@ -215,93 +217,102 @@ class ChatStreamDecoder(Decoder):
         self._calls: dict[int, tuple[tuple[int, int], str | None]] = {}  # index -> (key, id)
         self._finish_reason: str | None = None
         self._refused = False
-        self._last: ChatCompletionChunk | None = None
+        self._last: dict[str, Any] | None = None
 
-    def feed(self, item: ChatCompletionChunk) -> Sequence[StreamEvent]:
+    def feed(self, item: Any) -> Sequence[StreamEvent]:
+        if not isinstance(item, dict):
+            return NO_EVENTS
         self.started = True
         self._last = item
         acc = self.acc
         events: list[StreamEvent] = []
-        if item.usage is not None:
-            events.append(acc.set_usage(_usage(item.usage)))
-        for choice in item.choices:
-            if choice.index:  # only the first choice (n=1) is read
+        if isinstance(usage := item.get("usage"), dict):
+            events.append(acc.set_usage(_usage(usage)))
+        for choice in item.get("choices") or ():
+            if choice.get("index"):  # only the first choice (n=1) is read
                 continue
-            delta = choice.delta
+            delta = choice.get("delta") or {}
             if (thought := _reasoning_text(delta)) is not None and (
                 r_event := acc.reasoning(thought)
             ) is not None:
                 events.append(r_event)
-            if delta.content and (c_event := acc.text(delta.content)) is not None:
+            if (content := delta.get("content")) and (c_event := acc.text(content)) is not None:
                 events.append(c_event)
-            if delta.refusal:
+            if refusal := delta.get("refusal"):
                 self._refused = True
-                if (f_event := acc.text(delta.refusal)) is not None:
+                if (f_event := acc.text(refusal)) is not None:
                     events.append(f_event)
-            if delta.tool_calls:
-                self._tool_calls(delta.tool_calls, events)
-            if choice.finish_reason:
-                self._finish_reason = choice.finish_reason
+            if tool_calls := delta.get("tool_calls"):
+                self._tool_calls(tool_calls, events)
+            if finish_reason := choice.get("finish_reason"):
+                self._finish_reason = finish_reason
                 self.finished = True
                 for key, _ in self._calls.values():
                     events.extend(acc.finish_tool_call(key))
         return events
 
-    def _tool_calls(self, tool_calls: list[ChoiceDeltaToolCall], events: list[StreamEvent]) -> None:
+    def _tool_calls(self, tool_calls: list[dict[str, Any]], events: list[StreamEvent]) -> None:
         acc = self.acc
         for position, call in enumerate(tool_calls):
-            index = call.index if call.index is not None else position
+            index = call.get("index")
+            if index is None:
+                index = position
+            call_id = call.get("id")
             key, known_id = self._calls.get(index, ((index, 0), None))
-            if call.id and known_id and call.id != known_id:
+            if call_id and known_id and call_id != known_id:
                 # a server that reuses one index for the next call
                 events.extend(acc.finish_tool_call(key))
                 key = (index, key[1] + 1)
-            self._calls[index] = (key, call.id or known_id)
-            function = call.function
-            name = (function.name if function else None) or ""
-            if (call.id or name) and (start := acc.start_tool_call(key, call.id, name)) is not None:
+            self._calls[index] = (key, call_id or known_id)
+            function = call.get("function") or {}
+            name = function.get("name") or ""
+            if (call_id or name) and (start := acc.start_tool_call(key, call_id, name)) is not None:
                 events.append(start)
-            arguments = function.arguments if function else None
-            if (d_event := acc.tool_call_delta(key, arguments)) is not None:
+            if (d_event := acc.tool_call_delta(key, function.get("arguments"))) is not None:
                 events.append(d_event)
 
     def finish(self) -> Sequence[StreamEvent]:
         self.check_complete()
         if self._last is not None:
-            self.acc.message_metadata["response_id"] = self._last.id
-            self.acc.message_metadata["model"] = self._last.model
+            self.acc.message_metadata["response_id"] = self._last.get("id")
+            self.acc.message_metadata["model"] = self._last.get("model")
         _set_stop(self.acc, self._finish_reason or "stop", refused=self._refused)
         return NO_EVENTS
 
 
 class ChatCompletionDecoder(Decoder):
-    """A whole Chat Completions reply: one ``ChatCompletion`` item."""
+    """A whole Chat Completions reply: one ``chat.completion`` object."""
 
     __slots__ = ()
 
-    def feed(self, item: ChatCompletion) -> Sequence[StreamEvent]:
+    def feed(self, item: Any) -> Sequence[StreamEvent]:
         acc = self.acc
-        choices = getattr(item, "choices", None)
+        choices = item.get("choices") if isinstance(item, dict) else None
         if not choices:
             return NO_EVENTS
         self.started = self.finished = True
         events: list[StreamEvent] = []
-        acc.message_metadata["response_id"] = item.id
-        acc.message_metadata["model"] = item.model
-        message = choices[0].message
+        acc.message_metadata["response_id"] = item.get("id")
+        acc.message_metadata["model"] = item.get("model")
+        message = choices[0].get("message") or {}
+        refusal = message.get("refusal")
         for event in (
             acc.reasoning(_reasoning_text(message)),
-            acc.text(message.content),
-            acc.text(message.refusal),
+            acc.text(message.get("content")),
+            acc.text(refusal),
         ):
             if event is not None:
                 events.append(event)
-        for call in message.tool_calls or ():
-            function = getattr(call, "function", None)
+        for call in message.get("tool_calls") or ():
+            function = call.get("function")
             if function is not None:
-                events.extend(acc.whole_tool_call(call.id, function.name, function.arguments))
-        finish_reason: str | None = choices[0].finish_reason  # compatible servers: null
-        _set_stop(acc, finish_reason or "stop", refused=bool(message.refusal))
-        if item.usage is not None:
-            events.append(acc.set_usage(_usage(item.usage)))
+                events.extend(
+                    acc.whole_tool_call(
+                        call.get("id"), function.get("name") or "", function.get("arguments") or ""
+                    )
+                )
+        finish_reason: str | None = choices[0].get("finish_reason")  # compatible servers: null
+        _set_stop(acc, finish_reason or "stop", refused=bool(refusal))
+        if isinstance(usage := item.get("usage"), dict):
+            events.append(acc.set_usage(_usage(usage)))
         return events

@@ -21,15 +21,16 @@ from ._schema_format import (
     rejects_json_schema,
     requested_format,
 )
-from ._shared import API_OPTION, call_options
+from ._shared import API_OPTION, call_options, with_extras
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from openai import AsyncOpenAI
+    from openai import AsyncOpenAI, RequestOptions
 
     from ...embeddings import EmbeddingRequest, EmbeddingResult
     from ...errors import PollyError
+    from ...request import CompletionRequest
     from .._accumulator import StreamAccumulator
     from .._decoder import Decoder
 
@@ -39,13 +40,19 @@ _OPENAI_HOST = "api.openai.com"
 _APIS = ("responses", "chat")
 
 
+_PATHS = {"responses": "/responses", "chat": "/chat/completions"}
+
+
 @dataclass(frozen=True, slots=True)
 class _Body:
+    """What ``_encode`` makes: the API, its JSON body, and the SDK's request options."""
+
     api: str
-    params: dict[str, Any]
-    options: dict[str, Any]
-    #: Whether a rejected ``json_schema`` response format may be retried as ``json_object``.
-    may_fall_back: bool = False
+    json: dict[str, Any]
+    options: RequestOptions
+    #: The body to send instead when the server rejects the ``json_schema`` response format
+    #: (``json_object`` with the schema), or ``None`` when there is no such retry.
+    fallback: dict[str, Any] | None = None
 
 
 def _is_openai(base_url: str | None) -> bool:
@@ -125,58 +132,40 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
                 f"provider_options['api'] must be 'responses' or 'chat', got {chosen!r}"
             )
         if chosen == "responses":
-            return _Body("responses", encode_responses(req), call_options(req))
+            return _Body(
+                "responses", _wire("responses", encode_responses(req), req), call_options(req)
+            )
         params = encode_chat(req, openai_host=openai_host)
         if req.response_schema is None:
-            return _Body("chat", params, call_options(req))
+            return _Body("chat", _wire("chat", params, req), call_options(req))
         form = requested_format(req)
         if form is None and not openai_host:
             form = self._schema_formats.get(call.base_url)
             if form is None:
-                return _Body("chat", params, call_options(req), may_fall_back=True)
+                fallback = _wire("chat", json_object_format(params), req)
+                return _Body("chat", _wire("chat", params, req), call_options(req), fallback)
         if form == "json_object":
             params = json_object_format(params)
-        return _Body("chat", params, call_options(req))
+        return _Body("chat", _wire("chat", params, req), call_options(req))
 
     async def _open(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
         vendor = for_call(self, vendor, call)
-        if not body.may_fall_back:
-            return await self._send(vendor, call, body)
+        if body.fallback is None:
+            return await _send(vendor, call, body)
         import openai
 
         try:
             # a first answer without the SDK's retries: llama-cpp-python rejects with a 500
-            stream = await self._send(vendor.with_options(max_retries=0), call, body)
+            stream = await _send(vendor.with_options(max_retries=0), call, body)
         except openai.APIStatusError as exc:
             if rejects_json_schema(exc):
                 self._schema_formats.fall_back(call.base_url)
-                fallback = _Body("chat", json_object_format(body.params), body.options)
-                return await self._send(vendor, call, fallback)
+                return await _send(vendor, call, _Body("chat", body.fallback, body.options))
             if exc.status_code < 500 and exc.status_code not in (408, 409, 429):
                 raise
-            return await self._send(vendor, call, body)  # now with the SDK's retries
+            return await _send(vendor, call, body)  # now with the SDK's retries
         self._schema_formats.remember(call.base_url, "json_schema")
         return stream
-
-    async def _send(self, vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
-        stream = call.req.stream
-        chunks: AsyncIterator[Any]
-        if body.api == "chat":
-            if stream:
-                chunks = await vendor.chat.completions.create(
-                    stream=True,
-                    stream_options={"include_usage": True},
-                    **body.params,
-                    **body.options,
-                )
-                return chunks
-            return Single(
-                await vendor.chat.completions.create(stream=False, **body.params, **body.options)
-            )
-        if stream:
-            chunks = await vendor.responses.create(stream=True, **body.params, **body.options)
-            return chunks
-        return Single(await vendor.responses.create(stream=False, **body.params, **body.options))
 
     def _decoder(
         self, call: Call, body: _Body, stream: AsyncIterator[Any], acc: StreamAccumulator
@@ -196,3 +185,31 @@ class OpenAIClient(ProviderClient["AsyncOpenAI"]):
         """One vector per input of *req* (see :mod:`pollytool.embeddings` and
         :mod:`pollytool.providers.openai._embed`); raises the typed error."""
         return await run_embedding(self, req, OPENAI_EMBEDDINGS)
+
+
+def _wire(api: str, params: dict[str, Any], req: CompletionRequest) -> dict[str, Any]:
+    """The JSON body for *api*: *params*, ``stream`` (Chat streams also ask for usage), then
+    the request's extra ``provider_options``."""
+    body = {**params, "stream": req.stream}
+    if req.stream and api == "chat":
+        body["stream_options"] = {"include_usage": True}
+    return with_extras(body, req)
+
+
+async def _send(vendor: AsyncOpenAI, call: Call, body: _Body) -> AsyncIterator[Any]:
+    """Send *body* with the SDK's low-level ``post`` (its auth, base URL, retries, timeouts,
+    SSE parsing and errors) and get the wire JSON back as dicts, without the typed objects
+    ``create`` would build for every chunk."""
+    from openai import AsyncStream
+
+    path = _PATHS[body.api]
+    if call.req.stream:
+        return await vendor.post(
+            path,
+            body=body.json,
+            options=body.options,
+            cast_to=object,
+            stream=True,
+            stream_cls=AsyncStream[object],
+        )
+    return Single(await vendor.post(path, body=body.json, options=body.options, cast_to=object))

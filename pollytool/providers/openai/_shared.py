@@ -15,6 +15,8 @@ from ._dialect import is_openai_strict_compatible, to_openai_strict
 from ._schema_format import SCHEMA_FORMAT_OPTION
 
 if TYPE_CHECKING:
+    from openai import RequestOptions
+
     from ...request import CompletionRequest
     from ...schema import Schema
 
@@ -29,6 +31,7 @@ __all__ = [
     "require_call_id",
     "text_only",
     "tool_choice",
+    "with_extras",
 ]
 
 #: The ``provider_options`` key that picks the API (``"responses"`` or ``"chat"``).
@@ -109,17 +112,19 @@ def require_call_id(tool_call_id: str) -> str:
     return tool_call_id
 
 
-def call_options(req: CompletionRequest) -> dict[str, Any]:
-    """Per-call SDK options: the request timeout and ``extra_body``.
-
-    Every ``provider_options`` key except ``"api"`` and ``"schema_format"`` is merged into
-    the JSON body verbatim (``extra_body``), after pollytool's own fields, so it can add a
-    field pollytool does not know (``service_tier``, ``parallel_tool_calls``, ``verbosity``,
-    ``top_p``…) or replace one it computed."""
-    options: dict[str, Any] = {}
+def call_options(req: CompletionRequest) -> RequestOptions:
+    """Per-call SDK request options (``client.post(..., options=...)``): the request timeout,
+    and the key sent as a bearer token (as the SDK's own ``create`` methods do)."""
+    options: RequestOptions = {"security": {"bearer_auth": True}}
     if req.timeout is not None:
         options["timeout"] = req.timeout
-    extra = {k: v for k, v in req.provider_options.items() if k not in _OWN_OPTIONS}
-    if extra:
-        options["extra_body"] = extra
     return options
+
+
+def with_extras(body: dict[str, Any], req: CompletionRequest) -> dict[str, Any]:
+    """*body* with every ``provider_options`` key except ``"api"`` and ``"schema_format"``
+    merged in verbatim, after pollytool's own fields, so it can add a field pollytool does not
+    know (``service_tier``, ``parallel_tool_calls``, ``verbosity``, ``top_p``…) or replace one
+    it computed."""
+    body.update((k, v) for k, v in req.provider_options.items() if k not in _OWN_OPTIONS)
+    return body

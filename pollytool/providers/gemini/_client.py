@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ...errors import ConfigurationError
 from .._base import Call, ProviderClient, Single
 from .._embedding import run_embedding
 from ._decode import ResponseDecoder
@@ -14,11 +16,10 @@ from ._errors import map_error
 from ._transport import GeminiStream, close_responses, tracked_responses, tracking_transport
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator
+    from collections.abc import AsyncIterator
 
     import httpx2
     from google.genai.client import AsyncClient
-    from google.genai.types import GenerateContentConfig, GenerateContentResponse
 
     from ...embeddings import EmbeddingRequest, EmbeddingResult
     from ...errors import PollyError
@@ -34,8 +35,6 @@ DEFAULT_API_VERSION = "v1beta"
 #: What the SDK gets as its key when the client has none (every request then brings its own,
 #: sent as a per-request header; a request without any key never reaches the SDK).
 _NO_KEY = "pollytool-no-key"
-
-_Body = tuple[list[dict[str, Any]], "GenerateContentConfig"]
 
 
 class GeminiClient(ProviderClient["AsyncClient"]):
@@ -60,6 +59,9 @@ class GeminiClient(ProviderClient["AsyncClient"]):
         timeout: seconds to wait for the connection and for each piece of the reply.
         api_version: the API version in the path (default ``v1beta``).
 
+    The request body is pollytool's own wire JSON, sent with the SDK client's request
+    methods (its key header, base URL, timeouts and error types); the replies are decoded
+    from their wire JSON, without the SDK's typed objects (see :func:`_send`).
     The SDK client always runs on ``httpx2`` (never aiohttp). Responses a call leaves
     unfinished are closed when the call ends (see
     :mod:`~pollytool.providers.gemini._transport`). Encoding, decoding and error typing are
@@ -120,35 +122,40 @@ class GeminiClient(ProviderClient["AsyncClient"]):
             options["timeout"] = math.ceil(call.req.timeout * 1000)
         return options or None
 
-    def _encode(self, call: Call) -> _Body:
-        return encode_request(call.req, self._http_options(call))
+    def _encode(self, call: Call) -> dict[str, Any]:
+        return encode_request(call.req)
 
-    async def _open(self, vendor: AsyncClient, call: Call, body: _Body) -> AsyncIterator[Any]:
-        contents, config = body
-        model = call.req.model
+    async def _open(
+        self, vendor: AsyncClient, call: Call, body: dict[str, Any]
+    ) -> AsyncIterator[Any]:
+        """Send *body* with the SDK client's ``async_request(_streamed)`` (private, on
+        ``_api_client``; the version range is pinned and ``test_vendor_private_api`` checks
+        their shape): the SDK's key header, base URL, timeouts, error types and in-stream
+        error objects, with the replies' wire JSON read as dicts."""
+        api = vendor._api_client
+        path = _model_path(call.req.model)
+        options = self._http_options(call)
         opened: list[httpx2.Response] = []
         try:
-            with tracked_responses(opened):  # a stream's request is sent on its first step
+            with tracked_responses(opened):  # the request is sent before the stream returns
                 if call.req.stream:
-                    stream = await vendor.models.generate_content_stream(
-                        model=model, contents=contents, config=config
+                    chunks = await api.async_request_streamed(
+                        "post", f"{path}:streamGenerateContent?alt=sse", body, options
                     )
-                    chunks = cast("AsyncGenerator[GenerateContentResponse, None]", stream)
-                    first = await anext(chunks, None)
                 else:
-                    response = await vendor.models.generate_content(
-                        model=model, contents=contents, config=config
+                    response = await api.async_request(
+                        "post", f"{path}:generateContent", body, options
                     )
         except BaseException:
             await close_responses(opened)
             raise
         if not call.req.stream:
             await close_responses(opened)
-            return Single(response)
-        return GeminiStream(first, chunks, opened)
+            return Single(json.loads(response.body) if response.body else {})
+        return GeminiStream(chunks, opened)
 
     def _decoder(
-        self, call: Call, body: _Body, stream: AsyncIterator[Any], acc: StreamAccumulator
+        self, call: Call, body: dict[str, Any], stream: AsyncIterator[Any], acc: StreamAccumulator
     ) -> Decoder:
         return ResponseDecoder(acc)
 
@@ -159,3 +166,13 @@ class GeminiClient(ProviderClient["AsyncClient"]):
         """One vector per input of *req* (see :mod:`pollytool.embeddings` and
         :mod:`pollytool.providers.gemini._embed`); raises the typed error."""
         return await run_embedding(self, req, GEMINI_EMBEDDINGS)
+
+
+def _model_path(model: str) -> str:
+    """The resource path of *model*: ``models/<name>`` unless it already names its collection
+    (``models/…``, ``tunedModels/…``)."""
+    if not model or ".." in model or "?" in model or "&" in model or "#" in model:
+        raise ConfigurationError(f"{model!r} is not a valid Gemini model name")
+    if model.startswith(("models/", "tunedModels/")):
+        return model
+    return f"models/{model}"

@@ -1,13 +1,13 @@
-"""A conversation as Gemini ``contents`` plus its ``system_instruction``.
+"""A conversation as Gemini ``contents`` plus its ``systemInstruction`` (wire JSON).
 
 * Every system message, wherever it stands, is joined (blank line between) into the
-  ``system_instruction``.
+  ``systemInstruction``.
 * User messages become ``user`` turns: the text, then images and files. Bytes go inline
-  (``inline_data``); URLs and file URIs (``https://…``, ``gs://…``, Files API URIs) go as
-  ``file_data``; a ``data:`` URL is decoded and sent inline.
+  (``inlineData``, URL-safe base64); URLs and file URIs (``https://…``, ``gs://…``, Files API
+  URIs) go as ``fileData``; a ``data:`` URL is decoded and sent inline.
 * Assistant messages become ``model`` turns, rebuilt with their thought signatures (see
   :mod:`pollytool.providers.gemini._layout`).
-* Tool results become ``function_response`` parts, all results that follow one another in one
+* Tool results become ``functionResponse`` parts, all results that follow one another in one
   ``user`` turn. Each carries the call id and the function's name (from ``tool_name``, or from
   the assistant tool call with that id). The result is an object: a JSON-object result as it
   is, any other text as ``{"result": text}``, a failed tool's text as ``{"error": text}``.
@@ -32,13 +32,14 @@ from ...messages import (
     MessageRole,
     TextPart,
 )
+from ._b64 import to_wire
 from ._layout import PartDict, model_parts
 
 __all__ = ["encode_contents"]
 
 
 def encode_contents(messages: list[ChatMessage]) -> tuple[list[dict[str, Any]], str | None]:
-    """The ``contents`` (in the SDK's dict form) and the ``system_instruction`` text
+    """The ``contents`` (wire JSON) and the ``systemInstruction`` text
     (``None`` without one)."""
     system: list[str] = []
     contents: list[dict[str, Any]] = []
@@ -86,7 +87,7 @@ def _tool_result_parts(message: ChatMessage, call_names: dict[str, str]) -> list
     function_response: dict[str, Any] = {"name": name, "response": _result_object(message)}
     if message.tool_call_id:
         function_response["id"] = message.tool_call_id
-    return [{"function_response": function_response}] + [_part(p) for p in message.parts]
+    return [{"functionResponse": function_response}] + [_part(p) for p in message.parts]
 
 
 def _result_object(message: ChatMessage) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def _part(part: ContentPart) -> PartDict:
         case TextPart(text=text):
             return {"text": text}
         case ImagePart(data=data, mime_type=mime) | FilePart(data=data, mime_type=mime):
-            return {"inline_data": {"data": data, "mime_type": mime}}
+            return _inline(data, mime)
         case ImageURLPart(url=url, mime_type=mime):
             if url.startswith("data:"):
                 return _data_url(url)
@@ -123,10 +124,14 @@ def _part(part: ContentPart) -> PartDict:
 
 def _file_data(url: str, mime_type: str | None) -> PartDict:
     mime = mime_type or mimetypes.guess_type(url.split("?", 1)[0])[0]
-    file_data = {"file_uri": url}
+    file_data = {"fileUri": url}
     if mime:
-        file_data["mime_type"] = mime
-    return {"file_data": file_data}
+        file_data["mimeType"] = mime
+    return {"fileData": file_data}
+
+
+def _inline(data: bytes, mime_type: str) -> PartDict:
+    return {"inlineData": {"data": to_wire(data), "mimeType": mime_type}}
 
 
 def _data_url(url: str) -> PartDict:
@@ -138,4 +143,4 @@ def _data_url(url: str) -> PartDict:
         data = base64.b64decode(payload, validate=True)
     except binascii.Error:
         raise ConfigurationError("an image data: URL holds invalid base64") from None
-    return {"inline_data": {"data": data, "mime_type": mime or "image/png"}}
+    return _inline(data, mime or "image/png")

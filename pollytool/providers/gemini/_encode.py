@@ -1,20 +1,26 @@
-"""A :class:`~pollytool.request.CompletionRequest` as ``contents`` and a
-``GenerateContentConfig``.
+"""A :class:`~pollytool.request.CompletionRequest` as the wire JSON of ``generateContent``.
 
-* ``temperature`` and ``max_tokens`` → ``temperature`` and ``max_output_tokens`` (only when set).
-* ``thinking`` → ``thinking_config`` (see :mod:`pollytool.providers.gemini._thinking`).
-* ``tools`` → one ``Tool`` of ``function_declarations`` whose ``parameters_json_schema`` is the
-  tool's schema in Gemini's dialect (``_dialect.to_gemini``; the tool's own
-  schema is never changed).
-* ``tool_choice`` → ``tool_config``: ``"auto"`` → ``AUTO``, ``"none"`` → ``NONE``,
-  ``"required"`` → ``ANY``, a tool name → ``ANY`` limited to that function.
-* ``response_schema`` → ``response_mime_type="application/json"`` and
-  ``response_json_schema`` (in Gemini's dialect), streaming as usual.
-* ``provider_options`` → any further ``GenerateContentConfig`` fields (``safety_settings``,
-  ``top_p``, ``seed``…); they are applied last.
+* The conversation → ``contents`` and ``systemInstruction`` (see
+  :mod:`pollytool.providers.gemini._contents`).
+* ``temperature`` and ``max_tokens`` → ``generationConfig.temperature`` and
+  ``maxOutputTokens`` (only when set).
+* ``thinking`` → ``generationConfig.thinkingConfig`` (see
+  :mod:`pollytool.providers.gemini._thinking`).
+* ``tools`` → one ``tools`` entry of ``functionDeclarations`` whose ``parametersJsonSchema`` is
+  the tool's schema in Gemini's dialect (``_dialect.to_gemini``; the tool's own schema is
+  never changed).
+* ``tool_choice`` → ``toolConfig.functionCallingConfig``: ``"auto"`` → ``AUTO``, ``"none"`` →
+  ``NONE``, ``"required"`` → ``ANY``, a tool name → ``ANY`` limited to that function.
+* ``response_schema`` → ``responseMimeType: "application/json"`` and ``responseJsonSchema``
+  (in Gemini's dialect), streaming as usual.
+* ``provider_options`` → any further ``GenerateContentConfig`` fields, by their google-genai
+  names (``safety_settings``, ``top_p``, ``seed``…), checked by the SDK's model and written in
+  their wire form; they are applied last. Request-level ones (``safety_settings``,
+  ``cached_content``, ``labels``…) go to the top of the body, the others into
+  ``generationConfig``.
 
-The SDK's automatic function calling and automatic continuation are always off: the caller
-(or :class:`~pollytool.llm.agent.Agent`) runs tools, and one request is one response.
+Nothing runs tools on the SDK's side: the body is sent as it is, so one request is one
+response and the caller (or :class:`~pollytool.llm.agent.Agent`) runs tools.
 """
 
 from __future__ import annotations
@@ -28,59 +34,78 @@ from ._dialect import to_gemini
 from ._thinking import thinking_config
 
 if TYPE_CHECKING:
-    from google.genai import types
-
     from ...request import CompletionRequest
 
 __all__ = ["encode_request"]
 
-#: ``FunctionCallingConfig.mode`` for each ``tool_choice`` keyword.
+#: ``functionCallingConfig.mode`` for each ``tool_choice`` keyword.
 _MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
+#: ``GenerateContentConfig`` fields (in wire form) that belong to the request itself rather
+#: than to its ``generationConfig``.
+_REQUEST_LEVEL = frozenset(
+    {"systemInstruction", "safetySettings", "tools", "toolConfig", "labels", "cachedContent",
+     "serviceTier", "continuationToken", "store"}
+)  # fmt: skip
 
-def encode_request(
-    req: CompletionRequest, http_options: dict[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], types.GenerateContentConfig]:
-    """The ``contents`` and ``config`` for ``generate_content(_stream)``; *http_options*
-    are the fields of a per-request ``types.HttpOptions``. Needs the SDK imported (the client
-    is built first)."""
+#: ``GenerateContentConfig`` fields that steer the SDK itself and are never sent.
+_SDK_ONLY = frozenset(
+    {"httpOptions", "automaticFunctionCalling", "automaticContinuation",
+     "shouldReturnHttpResponse"}
+)  # fmt: skip
+
+
+def encode_request(req: CompletionRequest) -> dict[str, Any]:
+    """The JSON body of ``generateContent`` / ``streamGenerateContent`` for *req*."""
+    contents, system = encode_contents(req.messages)
+    body: dict[str, Any] = {"contents": contents}
+    if system is not None:
+        body["systemInstruction"] = {"parts": [{"text": system}]}
+    generation: dict[str, Any] = {}
+    if req.temperature is not None:
+        generation["temperature"] = req.temperature
+    if req.max_tokens is not None:
+        generation["maxOutputTokens"] = req.max_tokens
+    thinking = thinking_config(req.model, req.thinking)
+    if thinking is not None:
+        generation["thinkingConfig"] = thinking
+    if req.tools:
+        body.update(_tools(req))
+    if req.response_schema is not None:
+        generation["responseMimeType"] = "application/json"
+        generation["responseJsonSchema"] = to_gemini(req.response_schema.json_schema)
+    if req.provider_options:
+        for key, value in _provider_options(req.provider_options).items():
+            (body if key in _REQUEST_LEVEL else generation)[key] = value
+    if generation:
+        body["generationConfig"] = generation
+    return body
+
+
+def _provider_options(options: dict[str, Any]) -> dict[str, Any]:
+    """*options* (``GenerateContentConfig`` fields) checked by the SDK's model and written as
+    wire JSON (camelCase names, bytes as base64)."""
     import pydantic
     from google.genai import types
 
-    contents, system = encode_contents(req.messages)
-    fields: dict[str, Any] = {
-        "automatic_function_calling": {"disable": True},
-        "automatic_continuation": False,
-        "system_instruction": system,
-        "temperature": req.temperature,
-        "max_output_tokens": req.max_tokens,
-        "thinking_config": thinking_config(req.model, req.thinking),
-        "http_options": http_options,
-    }
-    if req.tools:
-        fields.update(_tools(req))
-    if req.response_schema is not None:
-        fields["response_mime_type"] = "application/json"
-        fields["response_json_schema"] = to_gemini(req.response_schema.json_schema)
-    fields.update(req.provider_options)
     try:
-        config = types.GenerateContentConfig(**fields)
+        config = types.GenerateContentConfig(**options)
     except pydantic.ValidationError as exc:
         raise ConfigurationError(f"invalid Gemini settings in provider_options: {exc}") from None
-    return contents, config
+    wire = config.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
+    return {key: value for key, value in wire.items() if key not in _SDK_ONLY}
 
 
 def _tools(req: CompletionRequest) -> dict[str, Any]:
     specs = [tool_spec(t) for t in req.tools]
-    declarations = [
-        {
-            "name": spec.name,
-            "description": spec.description or None,
-            "parameters_json_schema": to_gemini(spec.parameters),
-        }
-        for spec in specs
-    ]
-    fields: dict[str, Any] = {"tools": [{"function_declarations": declarations}]}
+    declarations = []
+    for spec in specs:
+        declaration: dict[str, Any] = {"name": spec.name}
+        if spec.description:
+            declaration["description"] = spec.description
+        declaration["parametersJsonSchema"] = to_gemini(spec.parameters)
+        declarations.append(declaration)
+    fields: dict[str, Any] = {"tools": [{"functionDeclarations": declarations}]}
     choice = req.tool_choice
     if choice is None:
         return fields
@@ -88,12 +113,12 @@ def _tools(req: CompletionRequest) -> dict[str, Any]:
     if choice in _MODES:
         calling = {"mode": _MODES[choice]}
     elif any(spec.name == choice for spec in specs):
-        calling = {"mode": "ANY", "allowed_function_names": [choice]}
+        calling = {"mode": "ANY", "allowedFunctionNames": [choice]}
     else:
         names = ", ".join(spec.name for spec in specs)
         raise ConfigurationError(
             f"tool_choice {choice!r} is neither auto, none, required nor one of the "
             f"request's tools ({names})"
         )
-    fields["tool_config"] = {"function_calling_config": calling}
+    fields["toolConfig"] = {"functionCallingConfig": calling}
     return fields

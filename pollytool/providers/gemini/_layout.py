@@ -32,14 +32,13 @@ from ...messages import (
     TextPart,
     ToolCallPart,
 )
+from ._b64 import to_wire
 
 __all__ = ["PartDict", "from_earlier_layout", "function_call_part", "model_parts"]
 
 PROVIDER = "gemini"
 
-#: A part in the SDK's dict form (``{"text": ...}``, ``{"function_call": {...}}``…). Plain
-#: dicts are what ``generate_content`` takes from its own callers; building ``types.Part``
-#: objects first would cost the SDK a second validation of every part of the history.
+#: A part in Gemini's wire JSON (``{"text": ...}``, ``{"functionCall": {...}}``…).
 PartDict = dict[str, Any]
 
 
@@ -51,12 +50,12 @@ def _signature(provider_data: dict[str, Any]) -> bytes | None:
 
 def _signed(part: PartDict, signature: bytes | None) -> PartDict:
     if signature is not None:
-        part["thought_signature"] = signature
+        part["thoughtSignature"] = to_wire(signature)
     return part
 
 
 def function_call_part(call: ChatMessageToolCall) -> PartDict:
-    """A ``function_call`` part for *call*, with its signature.
+    """A ``functionCall`` part for *call*, with its signature.
 
     Arguments that are not a JSON object (possible in a history written by another provider)
     are sent as ``{"arguments": <the raw text>}`` so the conversation can go on.
@@ -68,7 +67,7 @@ def function_call_part(call: ChatMessageToolCall) -> PartDict:
     function_call: dict[str, Any] = {"name": call.name, "args": args}
     if call.id:
         function_call["id"] = call.id
-    return _signed({"function_call": function_call}, _signature(call.provider_data))
+    return _signed({"functionCall": function_call}, _signature(call.provider_data))
 
 
 def model_parts(message: ChatMessage) -> tuple[list[PartDict], bool]:

@@ -1,4 +1,4 @@
-"""Which thinking controls each Gemini model family takes, and the ``thinking_config`` to send.
+"""Which thinking controls each Gemini model family takes, and the ``thinkingConfig`` to send.
 
 Gemini models differ in how thinking is set:
 
@@ -67,12 +67,12 @@ def thinking_support(model: str) -> ThinkingSupport:
 
 
 def thinking_config(model: str, thinking: Thinking) -> dict[str, Any] | None:
-    """The ``thinking_config`` (the fields of ``types.ThinkingConfig``) for *thinking* on
-    *model*, or ``None`` to send nothing.
+    """The ``thinkingConfig`` (wire JSON) for *thinking* on *model*, or ``None`` to send
+    nothing.
 
     Nothing is sent for the request default (:meth:`Thinking.default`), for models that do
     not think, and for an explicit off on a model that cannot stop thinking. Whenever thinking
-    is on, thought summaries are requested (``include_thoughts``) so they stream as
+    is on, thought summaries are requested (``includeThoughts``) so they stream as
     ``reasoning`` events. Dynamic thinking is budget ``-1`` (Gemini 3 decides by itself when
     no level is given); a level on a budget model becomes that level's budget; a budget on a
     level model becomes the nearest level.
@@ -84,15 +84,15 @@ def thinking_config(model: str, thinking: Thinking) -> dict[str, Any] | None:
         if not support.can_disable:
             return None
         if support.style == "level":
-            return {"thinking_level": "MINIMAL"}
-        return {"thinking_budget": 0}
+            return {"thinkingLevel": "MINIMAL"}
+        return {"thinkingBudget": 0}
     if support.style == "level":
         if thinking.mode == "dynamic":
-            return {"include_thoughts": True}
-        return {"include_thoughts": True, "thinking_level": _LEVELS[thinking.as_level()]}
+            return {"includeThoughts": True}
+        return {"includeThoughts": True, "thinkingLevel": _LEVELS[thinking.as_level()]}
     if thinking.mode == "dynamic":
-        return {"include_thoughts": True, "thinking_budget": -1}
+        return {"includeThoughts": True, "thinkingBudget": -1}
     budget = thinking.as_budget()
     if support.max_budget is not None:
         budget = min(budget, support.max_budget)
-    return {"include_thoughts": True, "thinking_budget": budget}
+    return {"includeThoughts": True, "thinkingBudget": budget}

@@ -16,6 +16,7 @@ the SDK client), so importing this module costs nothing.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterator
 
     import httpx2
-    from google.genai.types import GenerateContentResponse
 
 __all__ = ["GeminiStream", "close_responses", "tracked_responses", "tracking_transport"]
 
@@ -73,19 +73,13 @@ async def close_responses(opened: list[httpx2.Response]) -> None:
 
 
 class GeminiStream:
-    """The chunks of one streamed reply: the first one (already read while the responses
-    were being tracked; the SDK sends the request on the first step), then the rest.
-    :meth:`aclose` closes the SDK's generator and every response the call opened."""
+    """The chunks of one streamed reply as wire JSON dicts, read from the SDK's generator of
+    raw responses (``async_request_streamed``). :meth:`aclose` closes that generator and
+    every response the call opened."""
 
-    __slots__ = ("_chunks", "_first", "_opened")
+    __slots__ = ("_chunks", "_opened")
 
-    def __init__(
-        self,
-        first: GenerateContentResponse | None,
-        chunks: AsyncGenerator[GenerateContentResponse, None],
-        opened: list[httpx2.Response],
-    ) -> None:
-        self._first = first
+    def __init__(self, chunks: AsyncGenerator[Any, None], opened: list[httpx2.Response]) -> None:
         self._chunks = chunks
         self._opened = opened
 
@@ -93,10 +87,8 @@ class GeminiStream:
         return self
 
     async def __anext__(self) -> Any:
-        first, self._first = self._first, None
-        if first is not None:
-            return first
-        return await self._chunks.__anext__()
+        body = (await self._chunks.__anext__()).body
+        return json.loads(body) if body else {}
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):

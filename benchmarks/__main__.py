@@ -32,8 +32,7 @@ CONCURRENT_CHUNKS = 100
 
 #: pollytool's CPU per streamed chunk at most this many times the raw SDK's typed stream
 #: (pollytool decodes the wire JSON; the SDK builds a typed object per chunk). Issue 23's
-#: targets; Gemini still decodes the SDK's typed chunks and misses its target until it too
-#: reads the wire JSON.
+#: targets.
 STREAM_TARGETS = {"openai-chat": 0.35, "openai-responses": 0.35, "gemini": 0.35,
                   "anthropic": 0.7, "ollama": 0.7}  # fmt: skip
 #: pollytool's whole non-streamed call at 500 history messages at most this many times the

@@ -28,11 +28,11 @@ class attributes                           ``provider`` (the router prefix and t
                                            to leave it to the shared transport mapping)
 =========================================  ================================================
 
-A decoder reads whatever ``_open`` yields. The OpenAI, Anthropic and Ollama adapters have the
-SDK send the body they encoded and hand back the wire JSON as dicts (the SDK's own transport,
-auth, retries, SSE/NDJSON parsing and errors, without a typed object per chunk); Gemini's
-still reads the SDK's typed chunks. ``tests/providers/test_conformance*.py`` (stream/whole
-parity over every recorded cassette, the scripted scenarios) and
+A decoder reads whatever ``_open`` yields. Every adapter has the SDK send the body it
+encoded and hands the decoder the wire JSON as dicts (the SDK's own transport, auth, retries,
+SSE/NDJSON parsing and errors, without a typed object per chunk).
+``tests/providers/test_conformance*.py`` (stream/whole parity over every recorded cassette,
+the scripted scenarios) and
 ``tests/providers/test_differential.py`` (every cassette and scripted reply decoded by the
 SDK's own typed accumulation must give the same final message) check that a decoder change
 changes nothing else.

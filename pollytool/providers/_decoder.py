@@ -14,8 +14,7 @@ before the provider's end marker, becomes an error instead of a quiet success:
 
 A decoder sets :attr:`Decoder.started` when it sees the first item that belongs to a real
 response and :attr:`Decoder.finished` when it sees the end marker. Decoders read whatever the
-vendor yields (wire dicts for OpenAI, Anthropic and Ollama, the SDK's typed chunks for
-Gemini); only ``feed`` knows the shape.
+vendor yields (wire JSON dicts); only ``feed`` knows the provider's shape.
 """
 
 from __future__ import annotations

@@ -3,7 +3,10 @@ items survive editing its text and a JSON round trip, and histories saved by the
 format (layouts by position in ``provider_metadata``) still replay exactly as before.
 
 ``data/legacy_histories.json`` was recorded with the earlier code: for each provider, a
-history (as ``to_dict`` wrote it) and the request body that code sent for the next turn."""
+history (as ``to_dict`` wrote it) and the request body that code sent for the next turn.
+Gemini's body is written in the wire form pollytool sends since it stopped going through the
+SDK's typed request (``parametersJsonSchema``, no empty ``generationConfig``); its
+``contents``, where the history's layout and signatures live, are as recorded."""
 
 from __future__ import annotations
 

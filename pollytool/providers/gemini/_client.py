@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     import httpx2
     from google.genai.client import AsyncClient
+    from google.genai.types import HttpOptionsDict
 
     from ...embeddings import EmbeddingRequest, EmbeddingResult
     from ...errors import PollyError
@@ -61,7 +62,7 @@ class GeminiClient(ProviderClient["AsyncClient"]):
 
     The request body is pollytool's own wire JSON, sent with the SDK client's request
     methods (its key header, base URL, timeouts and error types); the replies are decoded
-    from their wire JSON, without the SDK's typed objects (see :func:`_send`).
+    from their wire JSON, without the SDK's typed objects (see :meth:`_open`).
     The SDK client always runs on ``httpx2`` (never aiohttp). Responses a call leaves
     unfinished are closed when the call ends (see
     :mod:`~pollytool.providers.gemini._transport`). Encoding, decoding and error typing are
@@ -110,10 +111,10 @@ class GeminiClient(ProviderClient["AsyncClient"]):
 
     # ------------------------------------------------------------------ the call
 
-    def _http_options(self, call: Call) -> dict[str, Any] | None:
+    def _http_options(self, call: Call) -> HttpOptionsDict | None:
         """The SDK's per-request ``http_options`` for *call*'s own base URL, key and
         timeout (``None`` when it has none)."""
-        options: dict[str, Any] = {}
+        options: HttpOptionsDict = {}
         if call.base_url != self.base_url:
             options["base_url"] = call.base_url
         if call.api_key != self.api_key and call.api_key:

@@ -42,7 +42,7 @@ async def _send(
     config = types.EmbedContentConfig(
         task_type=req.task_type,
         output_dimensionality=req.dimensions,
-        http_options=types.HttpOptions(**options) if options else None,
+        http_options=types.HttpOptions.model_validate(options) if options else None,
     )
     contents: Any = [types.Content(parts=[types.Part(text=text)], role="user") for text in texts]
     opened: list[httpx2.Response] = []

@@ -9,8 +9,13 @@ garbage collection with the long-lived objects frozen out of the collector's rea
 times every contender back to back (in alternating order); the overhead is the median over
 runs of the ratio pollytool / raw SDK within a run. The raw SDK builds a typed object per chunk;
 pollytool reads the wire JSON through the same SDK client (``client.post`` with
-``AsyncStream[object]`` for OpenAI and Anthropic, ``_request(dict, ...)`` for Ollama), so a
-ratio well below 1 is expected there.
+``AsyncStream[object]`` for OpenAI and Anthropic, ``_request(dict, ...)`` for Ollama,
+``_api_client.async_request_streamed`` for Gemini), so a ratio well below 1 is expected there.
+
+A fourth contender, the **transport floor**, reads the same stream's bytes with the HTTP
+library the SDK is built on (``httpx2`` for OpenAI, Anthropic and Gemini, ``httpx`` for
+Ollama) and parses nothing: no adapter that keeps the SDK's transport can go below it. It
+shows how much of each ratio is decoding and how much is the transport itself.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from benchmarks.streams import MODEL, expected_text
 
 __all__ = ["measure_overhead"]
 
-Consume = Callable[[], Awaitable[str]]
+#: Consumes one stream; returns the text deltas, or ``None`` for the transport floor (which
+#: reads bytes only and checks the stream's last line itself).
+Consume = Callable[[], Awaitable[str | None]]
 
 
 @dataclass
@@ -220,18 +227,59 @@ def _litellm(model: str, path_base: str) -> Callable[[str], _Contender] | None:
     return build
 
 
+# --------------------------------------------------------------------------- transport floor
+
+#: The text of each stream's last line (how the floor knows it read the whole stream).
+_LAST_LINE = {"openai-chat": b"[DONE]", "openai-responses": b"response.completed",
+              "anthropic": b"message_stop", "gemini": b"finishReason",
+              "ollama": b"done_reason"}  # fmt: skip
+
+
+def _floor(provider: str) -> Callable[[str], _Contender]:
+    """The SDK's HTTP library reading *provider*'s stream with no parsing at all."""
+
+    def build(base_url: str) -> _Contender:
+        if provider == "ollama":
+            import httpx as http
+        else:
+            import httpx2 as http
+        from benchmarks.streams import ROUTES
+
+        client = http.AsyncClient(base_url=base_url)
+        path = ROUTES[provider]
+        marker = _LAST_LINE[provider]
+
+        async def consume() -> None:
+            before = last = b""
+            async with client.stream("POST", path, json={"model": MODEL}) as response:
+                async for piece in response.aiter_raw():
+                    before, last = last, piece
+            if marker not in before + last:
+                raise AssertionError(f"{provider}: the stream's last piece lacks {marker!r}")
+
+        return _Contender("transport floor", consume, client.aclose)
+
+    return build
+
+
 # --------------------------------------------------------------------------- the run
 
 CONTENDERS: dict[str, list[Callable[[str], _Contender] | None]] = {
     "openai-chat": [_raw_openai_chat, _polly(_polly_openai, provider_options={"api": "chat"}),
-                    _litellm(f"openai/{MODEL}", "/v1")],
+                    _floor("openai-chat"), _litellm(f"openai/{MODEL}", "/v1")],
     "openai-responses": [_raw_openai_responses,
-                         _polly(_polly_openai, provider_options={"api": "responses"})],
+                         _polly(_polly_openai, provider_options={"api": "responses"}),
+                         _floor("openai-responses")],
     "anthropic": [_raw_anthropic, _polly(_polly_anthropic, max_tokens=4096),
-                  _litellm(f"anthropic/{MODEL}", "")],
-    "gemini": [_raw_gemini, _polly(_polly_gemini, max_tokens=4096)],
-    "ollama": [_raw_ollama, _polly(_polly_ollama), _litellm(f"ollama_chat/{MODEL}", "")],
+                  _floor("anthropic"), _litellm(f"anthropic/{MODEL}", "")],
+    "gemini": [_raw_gemini, _polly(_polly_gemini, max_tokens=4096), _floor("gemini")],
+    "ollama": [_raw_ollama, _polly(_polly_ollama), _floor("ollama"),
+               _litellm(f"ollama_chat/{MODEL}", "")],
 }  # fmt: skip
+
+
+#: Contenders measured with every run (peers only need the order of magnitude).
+_FULL_RUNS = frozenset({"pollytool", "transport floor"})
 
 
 async def _cpu_seconds(consume: Consume, expected: str) -> float:
@@ -239,7 +287,7 @@ async def _cpu_seconds(consume: Consume, expected: str) -> float:
     start = time.thread_time()
     text = await consume()
     elapsed = time.thread_time() - start
-    if text != expected:
+    if text is not None and text != expected:
         raise AssertionError(f"consumer produced {len(text)} chars, expected {len(expected)}")
     return elapsed
 
@@ -274,7 +322,7 @@ async def measure_overhead(base_url: str, chunks: int, runs: int) -> list[dict[s
         gc.freeze()  # imported modules and clients: not every contender's collection work
         phases = []
         for other in others:  # peers get fewer runs: they only need the order of magnitude
-            phase_runs = runs if other.name == "pollytool" else max(3, runs // 3)
+            phase_runs = runs if other.name in _FULL_RUNS else max(3, runs // 3)
             phases.append((other, *await _paired(raw, other, expected, phase_runs)))
         for contender in (raw, *others):
             await contender.close()

@@ -181,6 +181,7 @@ class ProviderClient(BaseLLM, Generic[V]):
         self.max_retries = max_retries
         self.timeout = float(timeout)
         self._vendor: V | None = None
+        self._building: anyio.Event | None = None  # set while one request builds the client
         self._variants: dict[tuple[str | None, str | None], V] = {}
 
     def __repr__(self) -> str:
@@ -249,9 +250,15 @@ class ProviderClient(BaseLLM, Generic[V]):
         return variant
 
     async def _vendor_client(self) -> V:
-        vendor = self._vendor
+        """The SDK client, built by the first request that needs it. Requests that arrive
+        while it is being built wait for that one build (a burst at start-up must not build
+        a client, TLS context included, per request); if the build fails, the next waiter
+        tries again."""
+        while (vendor := self._vendor) is None and (building := self._building) is not None:
+            await building.wait()
         if vendor is not None:
             return vendor
+        self._building = building = anyio.Event()
         try:
             if self.build_in_thread:
                 built = await anyio.to_thread.run_sync(self._build_vendor)
@@ -262,11 +269,11 @@ class ProviderClient(BaseLLM, Generic[V]):
                 f"the {self.provider} adapter needs its vendor SDK, which cannot be imported "
                 f"({exc}); install pollytool with its dependencies"
             ) from exc
-        if self._vendor is None:
-            self._vendor = built
-        else:  # another request built one meanwhile
-            await self._close_vendor(built)
-        return self._vendor
+        finally:
+            self._building = None
+            building.set()
+        self._vendor = built
+        return built
 
     # ------------------------------------------------------------------ one call
 

@@ -28,7 +28,7 @@ from pollytool.errors import (
     ResponseError,
     StreamInterruptedError,
 )
-from pollytool.events import ContentEvent, ToolCallDeltaEvent, ToolCallStartEvent
+from pollytool.events import ContentEvent, ErrorEvent, ToolCallDeltaEvent, ToolCallStartEvent
 from pollytool.providers._errors import VendorException
 from tests.fakes.loopback import LoopbackServer, Reply
 from tests.providers._contract import (
@@ -361,3 +361,60 @@ async def test_event_rules_hold_for_many_small_pieces(
     check_event_rules(events)
     with anyio.fail_after(5):
         await loopback.wait_idle()
+
+
+@each(HTTP)
+async def test_a_burst_of_first_requests_builds_one_vendor_client(
+    harness: Harness, loopback: LoopbackServer
+) -> None:
+    """A service that starts under load sends many requests before the SDK client exists:
+    they wait for one build instead of each building (and throwing away) a client of its own,
+    which cost a TLS context per request."""
+    loopback.always("POST", harness.path(), harness.reply("hi"))
+    async with harness.client(loopback.url) as client:
+        build, builds = client._build_vendor, []
+
+        def counted() -> Any:
+            builds.append(1)
+            return build()
+
+        client._build_vendor = counted  # type: ignore[method-assign]
+        texts: list[str] = []
+
+        async def one() -> None:
+            texts.append(text_of(await collect(client, harness.request())))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(one)
+    assert texts == ["hi"] * 20
+    assert len(builds) == 1
+
+
+@each(HTTP[:1])
+async def test_requests_waiting_on_a_failed_build_try_again(
+    harness: Harness, loopback: LoopbackServer
+) -> None:
+    loopback.always("POST", harness.path(), harness.reply("hi"))
+    async with harness.client(loopback.url) as client:
+        build, builds = client._build_vendor, []
+
+        def failing_once() -> Any:
+            builds.append(1)
+            if len(builds) == 1:
+                raise ImportError("the SDK is broken")
+            return build()
+
+        client._build_vendor = failing_once  # type: ignore[method-assign]
+        results: list[str] = []
+
+        async def one() -> None:
+            events = await collect(client, harness.request())
+            errors = [e for e in events if isinstance(e, ErrorEvent)]
+            results.append(type(errors[0].error).__name__ if errors else text_of(events))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(5):
+                tg.start_soon(one)
+    assert sorted(results) == ["ProviderUnavailableError"] + ["hi"] * 4
+    assert len(builds) == 2

@@ -26,11 +26,11 @@ import pytest
 
 from pollytool.messages import ChatMessage
 from pollytool.providers.ollama._think_tags import ThinkTagSplitter
-from tests.fakes.cassettes import cassette_ids, load_cassette
+from tests.fakes.cassettes import load_cassette
 from tests.fakes.loopback import LoopbackServer, Reply
 from tests.providers._contract import collect, final_message, only_error
 from tests.providers._harness import HARNESSES, Call, Harness
-from tests.providers.test_conformance_cassettes import APIS, _frames, _stream_items
+from tests.providers.test_conformance_cassettes import APIS, CASES, _frames, _stream_items
 
 pytestmark = pytest.mark.anyio
 
@@ -287,18 +287,6 @@ SDK: dict[str, Callable[[str, bool], Awaitable[Final]]] = {
 # --------------------------------------------------------------------------- the cases
 
 
-def _cassette_cases() -> list[tuple[str, int, str]]:
-    cases = []
-    for cassette_id in cassette_ids():
-        for number, interaction in enumerate(load_cassette(cassette_id)["interactions"]):
-            if interaction["api"] in APIS:
-                for backend in HARNESSES[APIS[interaction["api"]][0]].backends:
-                    cases.append((cassette_id, number, backend))
-    return cases
-
-
-CASSETTES = _cassette_cases()
-
 #: Scripted replies: (name, text, tool calls).
 SCRIPTS: dict[str, tuple[str, list[Call]]] = {
     "text": ("Hello there, how are you?", []),
@@ -337,7 +325,7 @@ async def _both(
     return sdk, _polly_final(final_message(events), client.provider)
 
 
-@pytest.mark.parametrize("case", CASSETTES, ids=[f"{c}#{n}-{b}" for c, n, b in CASSETTES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c}#{n}-{b}" for c, n, b in CASES])
 async def test_every_cassette_decodes_as_the_sdk_does(
     case: tuple[str, int, str], loopback: LoopbackServer
 ) -> None:
